@@ -1,0 +1,55 @@
+# The course's front door.  A newcomer needs two commands: `make lab` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# One thread per kernel: two nbval workers on 2 cores must not oversubscribe.
+THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+PYTEST_OPTS ?=
+ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+.PHONY: help setup lab test unit lectures html bench clean
+
+help:
+	@echo "make lab    - open the course in JupyterLab (127.0.0.1, token auth)"
+	@echo "make test   - unit tests + every lecture under nbval"
+	@echo "make html   - execute every lecture into build/html/ (renders offline)"
+	@echo "make bench  - lecture times and widget latencies -> build/bench.json"
+	@echo "make clean  - remove build outputs and caches (keeps .venv)"
+
+setup: $(STAMP)
+
+# Reruns only when the pins change.
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[course,test]'
+	$(PY) -m course_lib.lab_settings
+	@touch $(STAMP)
+
+lab: setup
+	cd lectures && ../$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT)
+
+test: setup
+	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile \
+	  --nbval-lax --nbval-current-env --nbval-cell-timeout=180 \
+	  tests lectures $(PYTEST_OPTS)
+
+unit: setup
+	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile tests $(PYTEST_OPTS)
+
+lectures: setup
+	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env \
+	  --nbval-cell-timeout=180 lectures $(PYTEST_OPTS)
+
+html: setup
+	$(THREADS) $(PY) -m course_lib.site build/html
+
+bench: setup
+	$(PY) benchmarks/bench.py --out build/bench.json
+
+clean:
+	rm -rf build .hypothesis .pytest_cache lectures/*.ipynb lectures/.ipynb_checkpoints
+	find . -name __pycache__ -not -path './$(VENV)/*' -prune -exec rm -rf {} +

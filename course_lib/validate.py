@@ -1,0 +1,144 @@
+"""Argument checks shared by every public function of ``course_lib``.
+
+Each check raises ``TypeError`` (wrong kind of object or dtype) or ``ValueError``
+(wrong shape, non-finite value, out-of-range hyper-parameter) with a message that
+starts with the argument's name, so a student sees at once what to change.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Sequence
+
+import numpy as np
+import torch
+
+__all__ = [
+    "as_tensor",
+    "check_positive",
+    "check_int",
+    "check_in_range",
+    "check_labels_pm1",
+    "check_callable",
+    "Diverged",
+]
+
+
+class Diverged(RuntimeError):
+    """Raised (or reported) when an iteration blows up, e.g. a step size too large."""
+
+
+def as_tensor(
+    x,
+    name: str,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    shape: Sequence[int | None] | None = None,
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+    finite: bool = True,
+    min_size: int = 1,
+) -> torch.Tensor:
+    """Convert ``x`` (tensor, ndarray or nested list of numbers) to a float tensor, checked.
+
+    ``shape`` may hold ``None`` for free dimensions.  Integer inputs are promoted to
+    ``dtype`` (default ``float64`` for non-tensors, the tensor's own float dtype otherwise);
+    booleans, complex numbers, strings and objects are rejected with ``TypeError``.
+    """
+    if isinstance(x, torch.Tensor):
+        t = x
+    elif isinstance(x, np.ndarray):
+        if x.dtype.kind not in "iuf":
+            raise TypeError(f"{name}: expected a real numeric array, got dtype {x.dtype}")
+        t = torch.from_numpy(np.ascontiguousarray(x))
+    elif isinstance(x, (list, tuple)) or isinstance(x, numbers.Real) and not isinstance(x, bool):
+        try:
+            arr = np.asarray(x)
+        except ValueError as err:  # ragged lists
+            raise ValueError(f"{name}: ragged or malformed sequence ({err})") from err
+        if arr.dtype.kind not in "iuf":
+            raise TypeError(f"{name}: expected real numbers, got {arr.dtype} values")
+        t = torch.from_numpy(arr)
+    else:
+        raise TypeError(f"{name}: expected a tensor or array, got {type(x).__name__}")
+
+    if t.dtype == torch.bool or t.is_complex():
+        raise TypeError(f"{name}: expected a real tensor, got dtype {t.dtype}")
+    if dtype is None:
+        dtype = t.dtype if t.is_floating_point() else torch.float64
+    if not dtype.is_floating_point:
+        raise TypeError(f"dtype: expected a floating dtype, got {dtype}")
+    t = t.to(dtype=dtype, device=device)
+
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if t.ndim not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            raise ValueError(f"{name}: expected {want} dimension(s), got shape {tuple(t.shape)}")
+    if shape is not None:
+        if t.ndim != len(shape) or any(s is not None and s != d for s, d in zip(shape, t.shape)):
+            want = "(" + ", ".join("*" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"{name}: expected shape {want}, got {tuple(t.shape)}")
+    if t.numel() < min_size:
+        raise ValueError(f"{name}: expected at least {min_size} element(s), got shape {tuple(t.shape)}")
+    if finite and not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name}: contains NaN or infinite values")
+    return t
+
+
+def _real_scalar(value, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
+            value = value.item()
+        else:
+            raise TypeError(f"{name}: expected a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: must be finite, got {value}")
+    return value
+
+
+def check_positive(value, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``float(value)`` if it is a finite number > 0 (or >= 0)."""
+    v = _real_scalar(value, name)
+    if v < 0 or (v == 0 and not allow_zero):
+        rel = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name}: must be {rel}, got {value}")
+    return v
+
+
+def check_in_range(value, name: str, low: float, high: float, *, closed: bool = True) -> float:
+    """Return ``float(value)`` if ``low <= value <= high`` (or strict when ``closed=False``)."""
+    v = _real_scalar(value, name)
+    ok = low <= v <= high if closed else low < v < high
+    if not ok:
+        brackets = "[]" if closed else "()"
+        raise ValueError(f"{name}: must lie in {brackets[0]}{low}, {high}{brackets[1]}, got {value}")
+    return v
+
+
+def check_int(value, name: str, *, min_value: int | None = None, max_value: int | None = None) -> int:
+    """Return ``int(value)`` for an integer within ``[min_value, max_value]``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    v = int(value)
+    if min_value is not None and v < min_value:
+        raise ValueError(f"{name}: must be >= {min_value}, got {v}")
+    if max_value is not None and v > max_value:
+        raise ValueError(f"{name}: must be <= {max_value}, got {v}")
+    return v
+
+
+def check_labels_pm1(y: torch.Tensor, name: str = "y") -> torch.Tensor:
+    """Check that a label tensor holds only -1 and +1."""
+    bad = (y != 1) & (y != -1)
+    if bool(bad.any()):
+        example = y[bad].flatten()[0].item()
+        raise ValueError(f"{name}: labels must be -1 or +1, found {example}")
+    return y
+
+
+def check_callable(fn, name: str):
+    if not callable(fn):
+        raise TypeError(f"{name}: expected a callable, got {type(fn).__name__}")
+    return fn
