@@ -1,0 +1,425 @@
+"""Convolutional networks: shift equivariance, a small batched CNN, activation maximisation (lecture 02).
+
+Papers: LeCun, Bottou, Bengio & Haffner 1998 (LeNet; SVMs "as good as" careful CNNs);
+Erhan, Bengio, Courville & Vincent 2009 and Mahendran & Vedaldi 2016 (activation
+maximisation, eq. x* = argmin_x R(x) - <Phi(x), e_i>; total-variation prior);
+Yosinski, Clune, Bengio & Lipson 2014 (transferable first-layer features);
+Azulay & Weiss 2019 (stride and pooling break shift equivariance).
+
+The CNN here is *batched over models*: ``S`` networks (seeds, data sets, frozen or not)
+are one tensor program, using grouped convolutions (``groups=S``) and an ``einsum`` head,
+so a whole learning-curve grid trains in one loop over epochs, never over networks.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from course_lib.device import generator, get_device
+from course_lib.exercises import Case, Exercise
+from course_lib.validate import Diverged, as_tensor, check_callable, check_int, check_positive
+
+__all__ = [
+    "shift",
+    "equivariance_error",
+    "invariance_error",
+    "conv_weight_grad_unfold",
+    "init_cnn",
+    "cnn_forward",
+    "train_cnn",
+    "accuracy",
+    "activation_maximization",
+    "total_variation",
+    "exercise_shift_test",
+]
+
+IMAGE = 8  # scikit-learn digits are 8 x 8
+PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
+
+
+# --------------------------------------------------------------------------------------
+# shift equivariance
+# --------------------------------------------------------------------------------------
+def shift(x, dy: int, dx: int) -> torch.Tensor:
+    """Circular shift T_(dy,dx) of the last two (spatial) axes."""
+    x = as_tensor(x, "x", ndim=(2, 3, 4))
+    dy, dx = check_int(dy, "dy"), check_int(dx, "dx")
+    return torch.roll(x, shifts=(dy, dx), dims=(-2, -1))
+
+
+def _check_shifts(shifts) -> list[tuple[int, int]]:
+    if not isinstance(shifts, (list, tuple)) or not shifts:
+        raise TypeError("shifts: expected a non-empty list of (dy, dx) pairs")
+    out = []
+    for s in shifts:
+        if not isinstance(s, (list, tuple)) or len(s) != 2:
+            raise ValueError(f"shifts: each entry must be a (dy, dx) pair, got {s!r}")
+        out.append((check_int(s[0], "shifts"), check_int(s[1], "shifts")))
+    return out
+
+
+def equivariance_error(f: Callable, x, shifts) -> torch.Tensor:
+    r"""Relative equivariance error of a map ``f`` on images ``x`` (B, C, H, W), per shift.
+
+    $e(\delta) = \min_t \|f(T_\delta x) - T_t f(x)\| / \|f(x)\|$, the minimum over every
+    circular output shift $t$ (so a stride-2 layer gets its best chance, $t=\delta/2$).
+    Exactly 0 (to round-off) for a circular convolution; > 0 when stride or pooling alias.
+    """
+    f = check_callable(f, "f")
+    x = as_tensor(x, "x", ndim=4)
+    shifts = _check_shifts(shifts)
+    y = f(x)
+    if not isinstance(y, torch.Tensor) or y.ndim < 2:
+        raise ValueError("f: must return a tensor with two trailing spatial axes")
+    H, W = y.shape[-2:]
+    # every output shift of f(x) at once: (H*W, *y.shape)
+    rolled = torch.stack([torch.roll(y, (a, b), dims=(-2, -1)) for a in range(H) for b in range(W)])
+    norm = y.norm()
+    errs = []
+    for dy, dx in shifts:
+        ys = f(torch.roll(x, (dy, dx), dims=(-2, -1)))
+        diff = (ys.unsqueeze(0) - rolled).flatten(1).norm(dim=1)
+        errs.append(diff.min() / norm)
+    return torch.stack(errs)
+
+
+def invariance_error(f: Callable, x, shifts) -> torch.Tensor:
+    r"""Relative invariance error $\|f(T_\delta x) - f(x)\| / \|f(x)\|$ per shift."""
+    f = check_callable(f, "f")
+    x = as_tensor(x, "x", ndim=4)
+    shifts = _check_shifts(shifts)
+    y = f(x)
+    return torch.stack([(f(torch.roll(x, s, dims=(-2, -1))) - y).norm() / y.norm() for s in shifts])
+
+
+def conv_weight_grad_unfold(x, grad_out, kernel_size: int, padding: int = 0) -> torch.Tensor:
+    r"""Gradient of a shared conv weight as a *sum over positions* (unfolded-matmul form).
+
+    For $y_{n,o,p} = \sum_{c,k} W_{o,c,k}\,x_{n,c,p+k}$ (cross-correlation, as ``conv2d``),
+    $\partial L/\partial W_{o,c,k} = \sum_{n,p} g_{n,o,p}\, x_{n,c,p+k}$: one matmul of the
+    upstream gradient with the unfolded patches.  Returns (O, C, k, k).
+    """
+    x = as_tensor(x, "x", ndim=4)
+    grad_out = as_tensor(grad_out, "grad_out", ndim=4, dtype=x.dtype, device=x.device)
+    k = check_int(kernel_size, "kernel_size", min_value=1)
+    p = check_int(padding, "padding", min_value=0)
+    N, C, H, W = x.shape
+    Ho, Wo = H + 2 * p - k + 1, W + 2 * p - k + 1
+    if grad_out.shape[0] != N or grad_out.shape[-2:] != (Ho, Wo):
+        raise ValueError(f"grad_out: expected shape ({N}, O, {Ho}, {Wo}), got {tuple(grad_out.shape)}")
+    U = F.unfold(x, k, padding=p)  # (N, C*k*k, P): the patch at every position
+    G = grad_out.flatten(2)  # (N, O, P)
+    return torch.einsum("nop,nkp->ok", G, U).reshape(grad_out.shape[1], C, k, k)
+
+
+class _Adam:
+    """Minimal Adam (Kingma & Ba 2015, Alg. 1) with optional L2 weight decay.
+
+    torch.optim's first step imports torch._dynamo (about 3 s here), which alone would
+    break the lecture's 20 s budget; this is the same update in a few tensor ops.
+    """
+
+    def __init__(self, params: list[torch.Tensor], lr: float, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        self.params, self.lr, self.betas, self.eps, self.wd = params, lr, betas, eps, weight_decay
+        self.m = [torch.zeros_like(p) for p in params]
+        self.v = [torch.zeros_like(p) for p in params]
+        self.t = 0
+
+    @torch.no_grad()
+    def step(self, lr: float | None = None) -> None:
+        lr = self.lr if lr is None else lr
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        for p, m, v in zip(self.params, self.m, self.v):
+            g = p.grad if self.wd == 0 else p.grad + self.wd * p
+            m.mul_(b1).add_(g, alpha=1 - b1)
+            v.mul_(b2).addcmul_(g, g, value=1 - b2)
+            p.addcdiv_(m, (v / c2).sqrt_().add_(self.eps), value=-lr / c1)
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            if p.grad is not None:
+                p.grad.zero_()
+
+
+# --------------------------------------------------------------------------------------
+# a small CNN, batched over S models
+# --------------------------------------------------------------------------------------
+def init_cnn(
+    n_models: int = 1,
+    channels: Sequence[int] = (8, 16),
+    kernel_size: int = 5,
+    n_classes: int = 10,
+    seed: int = 0,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+) -> dict[str, torch.Tensor]:
+    """He-initialised parameters of ``n_models`` LeNet-style CNNs for 8x8 digits.
+
+    conv(k x k, C1) - ReLU - maxpool 2 - conv(3x3, C2) - ReLU - maxpool 2 - linear.
+    Every tensor has the model axis first: W1 (S, C1, k, k), W2 (S, C2, C1, 3, 3), W3 (S, K, 4 C2).
+    """
+    S = check_int(n_models, "n_models", min_value=1)
+    if not isinstance(channels, (list, tuple)) or len(channels) != 2:
+        raise TypeError("channels: expected a pair (C1, C2)")
+    C1 = check_int(channels[0], "channels", min_value=1)
+    C2 = check_int(channels[1], "channels", min_value=1)
+    k = check_int(kernel_size, "kernel_size", min_value=1, max_value=IMAGE)
+    if k % 2 == 0:
+        raise ValueError(f"kernel_size: must be odd (same padding), got {k}")
+    K = check_int(n_classes, "n_classes", min_value=2)
+    dev = get_device(device)
+    g = generator(seed, torch.device("cpu"))
+
+    def he(*shape, fan_in):
+        return (torch.randn(*shape, generator=g, dtype=dtype) * math.sqrt(2.0 / fan_in)).to(dev)
+
+    return {
+        "W1": he(S, C1, k, k, fan_in=k * k),
+        "b1": torch.zeros(S, C1, dtype=dtype, device=dev),
+        "W2": he(S, C2, C1, 3, 3, fan_in=9 * C1),
+        "b2": torch.zeros(S, C2, dtype=dtype, device=dev),
+        "W3": he(S, K, 4 * C2, fan_in=4 * C2) / math.sqrt(2.0),
+        "b3": torch.zeros(S, K, dtype=dtype, device=dev),
+    }
+
+
+def _check_params(params) -> dict[str, torch.Tensor]:
+    if not isinstance(params, dict) or any(n not in params for n in PARAM_NAMES):
+        raise TypeError(f"params: expected a dict with keys {PARAM_NAMES} (from init_cnn)")
+    return params
+
+
+def _model_input(params, x) -> torch.Tensor:
+    S = params["W1"].shape[0]
+    x = as_tensor(x, "x", ndim=(3, 4), dtype=params["W1"].dtype, device=params["W1"].device)
+    if x.shape[-2:] != (IMAGE, IMAGE):
+        raise ValueError(f"x: expected {IMAGE}x{IMAGE} images, got shape {tuple(x.shape)}")
+    if x.ndim == 3:  # the same images for every model
+        return x.unsqueeze(1).expand(-1, S, -1, -1)
+    if x.shape[1] != S:
+        raise ValueError(f"x: expected one image per model on axis 1 ({S}), got {tuple(x.shape)}")
+    return x
+
+
+def cnn_forward(params, x, *, return_features: bool = False):
+    """Logits (N, S, K) of all S models; ``x`` is (N, 8, 8) shared or (N, S, 8, 8) per model.
+
+    With ``return_features`` also returns the pre-activations ``z1`` (N, S, C1, 8, 8) and
+    ``z2`` (N, S, C2, 4, 4) of the two conv layers (the "units" we visualise).
+    """
+    params = _check_params(params)
+    x = _model_input(params, x)
+    W1, b1, W2, b2, W3, b3 = (params[n] for n in PARAM_NAMES)
+    S, C1, k = W1.shape[0], W1.shape[1], W1.shape[-1]
+    C2 = W2.shape[1]
+    N = x.shape[0]
+    z1 = F.conv2d(x, W1.reshape(S * C1, 1, k, k), b1.reshape(-1), padding=k // 2, groups=S)
+    h1 = F.max_pool2d(torch.relu(z1), 2)  # (N, S*C1, 4, 4)
+    z2 = F.conv2d(h1, W2.reshape(S * C2, C1, 3, 3), b2.reshape(-1), padding=1, groups=S)
+    h2 = F.max_pool2d(torch.relu(z2), 2).reshape(N, S, C2 * 4)
+    logits = torch.einsum("nsf,skf->nsk", h2, W3) + b3
+    if return_features:
+        return logits, z1.reshape(N, S, C1, IMAGE, IMAGE), z2.reshape(N, S, C2, 4, 4)
+    return logits
+
+
+def train_cnn(
+    X,
+    y,
+    *,
+    params=None,
+    mask=None,
+    frozen=None,
+    n_epochs: int = 20,
+    batch_size: int | None = 128,
+    lr: float = 0.01,
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    n_models: int | None = None,
+    n_classes: int = 10,
+    device=None,
+) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+    """Train S CNNs at once with Adam on the cross-entropy (LeCun et al. 1998, sec. II).
+
+    ``X`` is (N, 8, 8) (shared by all models) or (N, S, 8, 8); ``y`` is (N,) or (N, S);
+    ``mask`` (N, S) in {0, 1} says which rows each model trains on (different training-set
+    sizes in one batch); ``frozen`` (S,) bool freezes the first conv layer of those models
+    (their gradient is zeroed, so Adam leaves them exactly unchanged).  Returns the trained
+    params and the per-epoch mean training loss (n_epochs, S).  Raises ``Diverged`` on NaN.
+    """
+    dev = get_device(device)
+    n_epochs = check_int(n_epochs, "n_epochs", min_value=1)
+    lr = check_positive(lr, "lr")
+    weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+    if params is None:
+        S = 1 if n_models is None else check_int(n_models, "n_models", min_value=1)
+        params = init_cnn(S, n_classes=n_classes, seed=seed, device=dev)
+    params = {n: t.detach().clone().to(dev).requires_grad_(True) for n, t in _check_params(params).items()}
+    S, K = params["W1"].shape[0], params["W3"].shape[1]
+    X = _model_input(params, X)
+    N = X.shape[0]
+    y = y.to(dev) if isinstance(y, torch.Tensor) else torch.as_tensor(y, device=dev)
+    if y.dtype.is_floating_point or y.dtype == torch.bool:
+        raise TypeError(f"y: expected integer class labels, got dtype {y.dtype}")
+    if y.ndim == 1:
+        y = y.unsqueeze(1).expand(-1, S)
+    if y.shape != (N, S):
+        raise ValueError(f"y: expected shape ({N},) or ({N}, {S}), got {tuple(y.shape)}")
+    if bool(((y < 0) | (y >= K)).any()):
+        raise ValueError(f"y: labels must lie in [0, {K - 1}]")
+    if mask is None:
+        mask = torch.ones(N, S, dtype=params["W1"].dtype, device=dev)
+    else:
+        mask = as_tensor(mask, "mask", shape=(N, S), dtype=params["W1"].dtype, device=dev)
+        if bool(((mask != 0) & (mask != 1)).any()):
+            raise ValueError("mask: entries must be 0 or 1")
+        if bool((mask.sum(0) == 0).any()):
+            raise ValueError("mask: every model needs at least one training row")
+    freeze = torch.zeros(S, dtype=torch.bool, device=dev)
+    if frozen is not None:
+        freeze = torch.as_tensor(frozen, dtype=torch.bool, device=dev).reshape(-1).expand(S).clone()
+    bs = N if batch_size is None else check_int(batch_size, "batch_size", min_value=1)
+    opt = _Adam(list(params.values()), lr=lr, weight_decay=weight_decay)
+    g = generator(seed, torch.device("cpu"))
+    history = torch.zeros(n_epochs, S)
+    keep = (~freeze).to(params["W1"].dtype)
+    for epoch in range(n_epochs):
+        order = torch.randperm(N, generator=g).to(dev) if bs < N else torch.arange(N, device=dev)
+        total = torch.zeros(S, device=dev)
+        for start in range(0, N, bs):
+            idx = order[start : start + bs]
+            m = mask[idx]
+            logits = cnn_forward(params, X[idx])  # (B, S, K)
+            ce = F.cross_entropy(logits.reshape(-1, K), y[idx].reshape(-1), reduction="none").reshape(m.shape)
+            per_model = (ce * m).sum(0) / m.sum(0).clamp(min=1)
+            opt.zero_grad()
+            per_model.sum().backward()  # models are independent: the sum trains each
+            params["W1"].grad.mul_(keep[:, None, None, None])
+            params["b1"].grad.mul_(keep[:, None])
+            opt.step()
+            total += per_model.detach() * m.sum(0).clamp(max=1)
+        history[epoch] = total.cpu() / math.ceil(N / bs)
+        if not bool(torch.isfinite(history[epoch]).all()):
+            raise Diverged(f"train_cnn: the loss became non-finite at epoch {epoch} (lr={lr} too large?)")
+    return {n: t.detach() for n, t in params.items()}, history
+
+
+@torch.no_grad()
+def accuracy(params, X, y) -> torch.Tensor:
+    """Test accuracy (S,) of every model on shared images ``X`` (N, 8, 8) with labels ``y``."""
+    logits = cnn_forward(params, X)
+    y = torch.as_tensor(y, device=logits.device)
+    if y.shape != (logits.shape[0],):
+        raise ValueError(f"y: expected shape ({logits.shape[0]},), got {tuple(y.shape)}")
+    return (logits.argmax(-1) == y[:, None]).float().mean(0).cpu()
+
+
+# --------------------------------------------------------------------------------------
+# activation maximisation
+# --------------------------------------------------------------------------------------
+def total_variation(x) -> torch.Tensor:
+    r"""Anisotropic total variation $\sum |x_{i+1,j}-x_{i,j}| + |x_{i,j+1}-x_{i,j}|$ per input
+    (last two axes spatial, first axis the batch); Rudin, Osher & Fatemi 1992."""
+    x = as_tensor(x, "x", ndim=(3, 4, 5))
+    dv = (x[..., 1:, :] - x[..., :-1, :]).abs().flatten(1).sum(1)
+    dh = (x[..., :, 1:] - x[..., :, :-1]).abs().flatten(1).sum(1)
+    return dv + dh
+
+
+def activation_maximization(
+    phi: Callable,
+    shape: Sequence[int],
+    l2: float = 1.0,
+    tv: float = 0.0,
+    steps: int = 300,
+    lr: float = 0.05,
+    seed: int = 0,
+    init_scale: float = 1e-2,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    r"""$x^* = \arg\min_x \tfrac{l_2}{2}\|x\|^2 + \mathrm{tv}\,\mathrm{TV}(x) - \langle\Phi(x), e_i\rangle$
+    (Erhan et al. 2009; Mahendran & Vedaldi 2016, eq. 1 with the TV prior of eq. 5).
+
+    ``shape`` is the full shape of the optimised tensor, batch first: ``phi`` maps a
+    tensor of ``shape`` to one scalar per input, shape ``(shape[0],)``, so many units are
+    maximised at once (input ``k`` for unit ``k``; the objective separates over the batch).
+    Adam with a cosine-decayed step from a small seeded random start.  For linear
+    $\Phi(x) = Wx$ and tv = 0 the optimum is $W/l_2$.  Raises ``Diverged`` if it blows up.
+    """
+    phi = check_callable(phi, "phi")
+    if not isinstance(shape, (list, tuple, torch.Size)) or len(shape) < 2:
+        raise TypeError("shape: expected a tuple (batch, ...) with at least two axes")
+    shape = tuple(check_int(s, "shape", min_value=1) for s in shape)
+    l2 = check_positive(l2, "l2")  # > 0: a ReLU net grows linearly, so R must be coercive
+    tv = check_positive(tv, "tv", allow_zero=True)
+    if tv > 0 and len(shape) < 3:
+        raise ValueError("shape: a total-variation prior needs two spatial axes (batch, ..., H, W)")
+    steps = check_int(steps, "steps", min_value=1)
+    lr = check_positive(lr, "lr")
+    init_scale = check_positive(init_scale, "init_scale", allow_zero=True)
+    dev = get_device(device)
+    g = generator(seed, torch.device("cpu"))
+    x = (init_scale * torch.randn(*shape, generator=g, dtype=dtype)).to(dev).requires_grad_(True)
+    opt = _Adam([x], lr=lr)
+    for step in range(steps):
+        act = phi(x)
+        if not isinstance(act, torch.Tensor) or act.shape != (shape[0],):
+            raise ValueError(f"phi: must return one scalar per input, shape ({shape[0]},)")
+        loss = 0.5 * l2 * (x * x).sum() - act.sum()
+        if tv > 0:
+            loss = loss + tv * total_variation(x).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step(lr * 0.5 * (1 + math.cos(math.pi * step / steps)))  # cosine decay
+        if not bool(torch.isfinite(x).all()):
+            raise Diverged("activation_maximization: the input became non-finite (lower lr?)")
+    return x.detach()
+
+
+# --------------------------------------------------------------------------------------
+# exercise
+# --------------------------------------------------------------------------------------
+def exercise_shift_test() -> Exercise:
+    """Exercise: ``shift_error(f, x, dy, dx)`` = max |f(T x) - T f(x)| for circular shifts T."""
+
+    def circ_conv(x):
+        w = torch.tensor([[[[0.0, 1.0, 0.0], [1.0, -4.0, 2.0], [0.0, 1.0, 0.0]]]], dtype=x.dtype)
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="circular"), w)
+
+    def strided(x):
+        return F.avg_pool2d(x, 2)
+
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(2, 1, 6, 6, generator=g, dtype=torch.float64)
+    expected_strided = float(
+        (strided(torch.roll(x, (1, 0), dims=(-2, -1))) - torch.roll(strided(x), (1, 0), dims=(-2, -1))).abs().max()
+    )
+
+    def near_zero(r):
+        r = float(r)
+        return None if abs(r) < 1e-9 else f"a circular convolution commutes with shifts: expected 0, got {r:.3g}"
+
+    def equals_strided(r):
+        r = float(r)
+        if abs(r - expected_strided) > 1e-9:
+            return f"expected {expected_strided:.6g} for 2x2 average pooling shifted by (1, 0), got {r:.6g}"
+        return None
+
+    return Exercise(
+        "shift test",
+        [
+            Case("circular 3x3 convolution, shift (1, 2)", args=(circ_conv, x, 1, 2), test=near_zero),
+            Case("circular 3x3 convolution, shift (-3, 0)", args=(circ_conv, x, -3, 0), test=near_zero),
+            Case("2x2 average pooling, shift (1, 0)", args=(strided, x, 1, 0), test=equals_strided),
+        ],
+        hint="use torch.roll(x, (dy, dx), dims=(-2, -1)) for T, apply it before and after f, "
+        "and return the largest absolute difference as a float",
+    )
+

@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, strategies as st
+
+from course_lib import perceptron
+from course_lib.data import separable_blobs, xor
+from tests.helpers import assert_rejects
+
+
+def test_starts_from_zero_and_visits_in_order():
+    X = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    y = torch.tensor([1.0, -1.0])
+    r = perceptron.train_perceptron(X, y, epochs=1, stop_when_separated=False)
+    # first sample: w=0 is a mistake -> w = (1, 0, 1); second: (1,0,1)·(0,1,1)=1 > 0 with y=-1 -> mistake
+    assert r.mistakes_per_epoch == [2]
+    assert torch.allclose(r.w, torch.tensor([1.0, -1.0], dtype=torch.float64))
+    assert r.b == 0.0
+    assert all(isinstance(m, int) for m in r.mistakes_per_epoch)
+
+
+@pytest.mark.parametrize("margin", [0.05, 0.2, 0.5])
+def test_mistakes_within_novikoff_bound_and_separates(margin):
+    X, y, _ = separable_blobs(n=150, margin=margin, seed=3)
+    r = perceptron.train_perceptron(X, y, epochs=2000)
+    assert r.converged
+    assert r.total_mistakes <= perceptron.novikoff_bound(X, y)
+    assert torch.all(torch.sign(X.double() @ r.w + r.b) == y)
+
+
+def test_max_margin_closed_form():
+    # z1=(1,1), z2=(1,-1): the min-norm point of their hull is (1,0): γ=1, R=√2, bound 2
+    X = torch.tensor([[1.0], [-1.0]])
+    y = torch.tensor([1.0, -1.0])
+    gamma, w = perceptron.max_margin(X, y)
+    assert gamma == pytest.approx(1.0, abs=1e-6)
+    assert perceptron.novikoff_bound(X, y) == pytest.approx(2.0, rel=1e-6)
+
+
+def test_max_margin_not_below_generator_margin():
+    X, y, u = separable_blobs(n=80, margin=0.3, seed=0)
+    gamma, w = perceptron.max_margin(X, y)
+    # u (no bias) is a feasible unit separator of the augmented data with margin ≥ 0.3/‖(u,0)‖ = 0.3
+    assert gamma >= 0.3 - 1e-9
+    assert float(w.norm()) == pytest.approx(1.0)
+
+
+def test_xor_best_linear_rule_is_three_quarters():
+    X, y = xor()
+    assert not perceptron.linearly_separable(X, y)
+    assert perceptron.best_linear_accuracy(X, y) == 0.75
+    r = perceptron.train_perceptron(X, y, epochs=50)
+    assert min(r.mistakes_per_epoch) >= 1 and not r.converged
+
+
+def test_non_separable_rejected_by_bound():
+    X, y = xor()
+    assert_rejects(perceptron.novikoff_bound, "not linearly separable", X, y, exc=ValueError)
+
+
+def test_exercise_reference_passes_and_wrong_fails():
+    ex = perceptron.exercise_perceptron_update()
+    assert ex.check(lambda w, x, y: w + y * x if y * (w @ x) <= 0 else w, strict=True)
+    assert not ex.check(lambda w, x, y: w + y * x if y * (w @ x) < 0 else w)  # strict < misses w=0
+
+
+# -- bad input --------------------------------------------------------------------------------
+def test_rejects_labels_outside_pm1():
+    assert_rejects(perceptron.train_perceptron, "y", np.zeros((3, 2)), np.array([1.0, 0.0, -1.0]))
+
+
+def test_rejects_wrong_shapes_and_epochs():
+    assert_rejects(perceptron.train_perceptron, "X", np.zeros(3), np.ones(3))
+    assert_rejects(perceptron.train_perceptron, "y", np.zeros((3, 2)), np.ones(4))
+    assert_rejects(perceptron.train_perceptron, "epochs", np.zeros((3, 2)), np.ones(3), epochs=0)
+    assert_rejects(perceptron.train_perceptron, "epochs", np.zeros((3, 2)), np.ones(3), epochs=2.5)
+
+
+@given(bad=st.sampled_from([np.nan, np.inf, -np.inf]), row=st.integers(0, 3), col=st.integers(0, 1))
+def test_rejects_non_finite(bad, row, col):
+    X, y = xor()
+    X = X.clone()
+    X[row, col] = bad
+    assert_rejects(perceptron.train_perceptron, "X", X, y)
+    assert_rejects(perceptron.novikoff_bound, "X", X, y)
+
+
+@given(label=st.floats(allow_nan=False).filter(lambda v: v not in (-1.0, 1.0)))
+def test_property_bad_labels(label):
+    X, y = xor()
+    y = y.clone()
+    y[0] = label
+    assert_rejects(perceptron.novikoff_bound, "y", X, y)
+
+
+@given(epochs=st.integers(max_value=0))
+def test_property_bad_epochs(epochs):
+    X, y = xor()
+    assert_rejects(perceptron.train_perceptron, "epochs", X, y, epochs=epochs)
