@@ -245,7 +245,7 @@ def train_cnn(
     n_classes: int = 10,
     device=None,
 ) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-    """Train S CNNs at once with Adam on the cross-entropy (LeCun et al. 1998, sec. II).
+    """Train S CNNs at once with Adam (cosine-decayed ``lr``) on the cross-entropy.
 
     ``X`` is (N, 8, 8) (shared by all models) or (N, S, 8, 8); ``y`` is (N,) or (N, S);
     ``mask`` (N, S) in {0, 1} says which rows each model trains on (different training-set
@@ -289,6 +289,8 @@ def train_cnn(
     g = generator(seed, torch.device("cpu"))
     history = torch.zeros(n_epochs, S)
     keep = (~freeze).to(params["W1"].dtype)
+    n_batches = math.ceil(N / bs)
+    total_steps, step = n_epochs * n_batches, 0
     for epoch in range(n_epochs):
         order = torch.randperm(N, generator=g).to(dev) if bs < N else torch.arange(N, device=dev)
         total = torch.zeros(S, device=dev)
@@ -302,9 +304,10 @@ def train_cnn(
             per_model.sum().backward()  # models are independent: the sum trains each
             params["W1"].grad.mul_(keep[:, None, None, None])
             params["b1"].grad.mul_(keep[:, None])
-            opt.step()
+            opt.step(lr * 0.5 * (1 + math.cos(math.pi * step / total_steps)))  # cosine decay
+            step += 1
             total += per_model.detach() * m.sum(0).clamp(max=1)
-        history[epoch] = total.cpu() / math.ceil(N / bs)
+        history[epoch] = total.cpu() / n_batches
         if not bool(torch.isfinite(history[epoch]).all()):
             raise Diverged(f"train_cnn: the loss became non-finite at epoch {epoch} (lr={lr} too large?)")
     return {n: t.detach() for n, t in params.items()}, history

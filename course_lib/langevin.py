@@ -301,12 +301,14 @@ def _cdf_on_grid(grid: torch.Tensor, density: torch.Tensor) -> torch.Tensor:
     return cdf / cdf[..., -1:]
 
 
-def ks_distance(samples, grid, density) -> torch.Tensor:
+def ks_distance(samples, grid, density, valid=None) -> torch.Tensor:
     r"""Kolmogorov-Smirnov distance $\sup_x |\hat F_N(x) - F(x)|$ between the samples' empirical
     CDF and the CDF of ``density`` on ``grid`` (trapezoid, linear interpolation in between).
 
     Batched: ``samples`` (..., N) and ``density`` (..., G) with the same leading shape (or a
     single density (G,) for every row); ``grid`` (G,).  Returns a tensor of shape (...).
+    ``valid`` (same shape as ``samples``, bool) keeps only some samples per row (e.g. the chains
+    that did not diverge); a row with no valid sample gives NaN.
     """
     g = _grid_axis(grid, "grid")
     s = as_tensor(samples, "samples", dtype=torch.float64)
@@ -320,16 +322,27 @@ def ks_distance(samples, grid, density) -> torch.Tensor:
     if p.ndim > 1 and p.shape[:-1] != lead:
         raise ValueError(f"density: leading shape {tuple(p.shape[:-1])} must match samples' {tuple(lead)}")
     cdf = _cdf_on_grid(g, p).expand(*lead, g.shape[0]).reshape(-1, g.shape[0])
-    xs = torch.sort(s.reshape(-1, s.shape[-1]), dim=-1).values
-    n = xs.shape[-1]
+    flat = s.reshape(-1, s.shape[-1])
+    if valid is None:
+        ok = torch.ones_like(flat, dtype=torch.bool)
+    else:
+        if not isinstance(valid, torch.Tensor) or valid.dtype != torch.bool or valid.shape != s.shape:
+            raise ValueError(f"valid: expected a bool tensor of shape {tuple(s.shape)}")
+        ok = valid.to(s.device).reshape(flat.shape)
+    # invalid samples sort to the end (+inf) and are masked out of the sup below
+    xs = torch.sort(torch.where(ok, flat, torch.full_like(flat, math.inf)), dim=-1).values
+    n = ok.sum(-1, keepdim=True).to(torch.float64)
     idx = torch.searchsorted(g, xs.clamp(g[0], g[-1]).contiguous()).clamp(1, g.shape[0] - 1)
     x0, x1 = g[idx - 1], g[idx]
     c0, c1 = torch.gather(cdf, 1, idx - 1), torch.gather(cdf, 1, idx)
     frac = ((xs.clamp(g[0], g[-1]) - x0) / (x1 - x0)).clamp(0, 1)
     F = c0 + frac * (c1 - c0)
     F = torch.where(xs < g[0], torch.zeros_like(F), torch.where(xs > g[-1], torch.ones_like(F), F))
-    i = torch.arange(1, n + 1, dtype=torch.float64, device=s.device)
-    d = torch.maximum((i / n - F).amax(-1), (F - (i - 1) / n).amax(-1))
+    i = torch.arange(1, xs.shape[-1] + 1, dtype=torch.float64, device=s.device)
+    keep = i[None, :] <= n
+    gap = torch.maximum(i / n - F, F - (i - 1) / n)
+    d = torch.where(keep, gap, torch.full_like(gap, -math.inf)).amax(-1)
+    d = torch.where(n[:, 0] > 0, d, torch.full_like(d, math.nan))
     return d.reshape(lead)
 
 
@@ -430,15 +443,10 @@ def _stationary_grid_cached(betas, etas, n_chains, sim_time, seed, n_bins, devic
     div = run.diverged.reshape(B, E, n_chains).cpu()
     grid = torch.linspace(-2.5, 2.5, 501, dtype=torch.float64)
     gibbs = gibbs_density(double_well, torch.tensor(betas, dtype=torch.float64), grid)  # (B, G)
-    # KS per cell on the surviving chains: diverged ones are pushed beyond the grid and excluded
-    ks = np.full((B, E), np.nan)
+    # KS per cell on the surviving chains (diverged ones masked out; NaN where none survived)
     frac = div.float().mean(-1).numpy()
     edges = np.linspace(-2.5, 2.5, n_bins + 1)
-    hist = np.zeros((B, E, n_bins))
-    ok_all = ~div.any(-1)
-    if bool(ok_all.any()):
-        d = ks_distance(xs[ok_all], grid, gibbs[:, None, :].expand(B, E, -1)[ok_all])
-        ks[ok_all.numpy()] = d.numpy()
+    ks = ks_distance(xs, grid, gibbs[:, None, :].expand(B, E, -1), valid=~div).numpy()
     # batched histograms: one bincount over (cell, bin) indices, diverged chains dropped
     bins = torch.bucketize(xs.clamp(-2.5, 2.5 - 1e-9), torch.tensor(edges[1:-1])).long()
     cell = torch.arange(B * E).reshape(B, E, 1)
@@ -664,11 +672,11 @@ def build_gibbs_widget(grid: StationaryGrid | None = None) -> WidgetUI:
             else:
                 fig.data[0].y = G.hist[i, j]
                 ks = G.ks[i, j]
-                verdict = "within sampling noise" if ks <= crit else "step-size bias visible"
-                if np.isnan(ks):
-                    fig.layout.title.text = f"{frac:.0%} of chains diverged at η = {G.etas[j]:g}"
-                else:
-                    fig.layout.title.text = f"β = {G.betas[i]:g}, η = {G.etas[j]:g}: KS = {ks:.3f} ({verdict})"
+                verdict = "within sampling noise" if ks <= crit else "above the 5% sampling threshold"
+                lead = f"β = {G.betas[i]:g}, η = {G.etas[j]:g}: KS = {ks:.3f} ({verdict})"
+                if frac > 0:
+                    lead = f"β = {G.betas[i]:g}, η = {G.etas[j]:g}: {frac:.0%} of chains DIVERGED; survivors' KS = {ks:.3f}"
+                fig.layout.title.text = lead
         ks_txt = "—" if np.isnan(G.ks[i, j]) else f"{G.ks[i, j]:.4f}"
         status.value = (
             f"KS distance <b>{ks_txt}</b> (5% critical value for {G.n_chains} chains: {crit:.4f}); "

@@ -1,0 +1,116 @@
+"""`make bench`: each lecture's wall time under nbval, each widget's update latency, kernel benchmarks.
+
+Budgets (on the 2-core CPU machine): a lecture <= 20 s, a widget update p95 <= 50 ms.
+A missed budget is printed as a finding; this script never fails because of one.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import pkgutil
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LECTURE_BUDGET_S = 20.0
+WIDGET_P95_BUDGET_MS = 50.0
+
+
+def time_lectures(only: list[str] | None) -> list[dict]:
+    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    rows = []
+    for path in sorted((ROOT / "lectures").glob("[0-9][0-9]_*.py")):
+        if only and not any(path.name.startswith(o) for o in only):
+            continue
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
+               "--nbval-cell-timeout=600", str(path.relative_to(ROOT))]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        seconds = time.perf_counter() - t0
+        rows.append({"lecture": path.name, "seconds": round(seconds, 2), "passed": proc.returncode == 0,
+                     "within_budget": seconds <= LECTURE_BUDGET_S})
+        flag = "" if seconds <= LECTURE_BUDGET_S else f"  <-- over the {LECTURE_BUDGET_S:.0f} s budget"
+        print(f"  {path.name:<40} {seconds:6.1f} s  {'pass' if proc.returncode == 0 else 'FAIL'}{flag}", flush=True)
+    return rows
+
+
+def import_all_modules() -> None:
+    import course_lib
+
+    for mod in pkgutil.iter_modules(course_lib.__path__):
+        if mod.name not in {"lab_settings", "site"}:
+            importlib.import_module(f"course_lib.{mod.name}")
+
+
+def time_widgets() -> list[dict]:
+    from course_lib.widgets import REGISTRY, measure_latency
+
+    rows = []
+    for name, builder in sorted(REGISTRY.items()):
+        t0 = time.perf_counter()
+        ui = builder()
+        build_s = time.perf_counter() - t0
+        stats = measure_latency(ui)
+        row = {"widget": name, "build_s": round(build_s, 3), **{k: round(v, 3) for k, v in stats.items()}}
+        row["within_budget"] = stats["p95_ms"] <= WIDGET_P95_BUDGET_MS
+        rows.append(row)
+        flag = "" if row["within_budget"] else f"  <-- over the {WIDGET_P95_BUDGET_MS:.0f} ms budget"
+        print(f"  {name:<40} build {build_s:5.2f} s  p50 {stats['p50_ms']:6.2f} ms  p95 {stats['p95_ms']:6.2f} ms"
+              f"  ({stats['moves']} moves){flag}", flush=True)
+    return rows
+
+
+def run_kernel_benchmarks() -> list[dict]:
+    from course_lib.benchmarking import BENCHMARKS
+
+    rows = []
+    for name, fn in sorted(BENCHMARKS.items()):
+        figures = fn()
+        rows.append({"benchmark": name, **figures})
+        print(f"  {name}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                        for k, v in figures.items()), flush=True)
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="build/bench.json")
+    parser.add_argument("--only", nargs="*", help="lecture prefixes, e.g. 01 04")
+    parser.add_argument("--skip-lectures", action="store_true")
+    args = parser.parse_args()
+
+    import torch
+
+    torch.set_num_threads(1)
+    report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "torch": torch.__version__,
+                          "cuda": torch.cuda.is_available()}}
+    if not args.skip_lectures:
+        print("Lectures under nbval (fresh kernel, 1 thread):", flush=True)
+        report["lectures"] = time_lectures(args.only)
+    import_all_modules()
+    print("Widgets (build, then every slider position; callback + figure update):", flush=True)
+    report["widgets"] = time_widgets()
+    print("Kernel benchmarks:", flush=True)
+    report["kernels"] = run_kernel_benchmarks()
+
+    out = ROOT / args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    misses = [r["lecture"] for r in report.get("lectures", []) if not r["within_budget"]] + \
+             [r["widget"] for r in report["widgets"] if not r["within_budget"]]
+    failed = [r["lecture"] for r in report.get("lectures", []) if not r["passed"]]
+    print(f"\nwrote {out.relative_to(ROOT)}")
+    if misses:
+        print("FINDING: over budget: " + ", ".join(misses))
+    if failed:
+        print("FINDING: lectures that failed: " + ", ".join(failed))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

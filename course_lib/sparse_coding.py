@@ -1,0 +1,347 @@
+"""Olshausen & Field (1996) sparse coding of whitened natural-image patches (lecture 02).
+
+Papers: Olshausen & Field 1996, *Nature* 381:607 (energy eq. 2-4, learning rule eq. 5);
+Olshausen & Field 1997, *Vision Research* 37:3311 (whitening filter R(f) = f exp(-(f/f0)^4));
+Beck & Teboulle 2009 (FISTA, for inferring the codes); Hubel & Wiesel 1962 (simple and
+complex cells).
+
+Dictionary learning alternates, for *all* patches and *all* sparsity levels lambda at once
+(a leading lambda axis), a few warm-started FISTA steps on the codes with a projected
+gradient step on the dictionary, renormalising the atoms after every update.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from course_lib.data import sample_photographs
+from course_lib.device import generator, get_device
+from course_lib.exercises import Case, Exercise
+from course_lib.sparse import soft_threshold
+from course_lib.validate import Diverged, as_tensor, check_in_range, check_int, check_positive
+
+__all__ = [
+    "whiten",
+    "natural_patches",
+    "renormalize",
+    "learn_dictionary",
+    "pca_atoms",
+    "sparse_coding_energy",
+    "spatial_spread",
+    "orientation_selectivity",
+    "peak_frequency",
+    "grating_responses",
+    "tile_atoms",
+    "exercise_renormalize",
+]
+
+
+# --------------------------------------------------------------------------------------
+# data
+# --------------------------------------------------------------------------------------
+def whiten(image, f0: float = 0.4) -> torch.Tensor:
+    r"""Whiten a grey image with Olshausen & Field's filter $R(f) = f\,e^{-(f/f_0)^4}$.
+
+    $f$ in cycles/pixel; $f_0 = 0.4$ is their 200 cycles/picture on 512-pixel images.  The
+    ramp $f$ flattens the $1/f$ amplitude spectrum of natural images; the exponential
+    cuts the noisy corner frequencies.  The mean (f = 0) is removed.
+    """
+    img = as_tensor(image, "image", ndim=2, dtype=torch.float64)
+    f0 = check_positive(f0, "f0")
+    H, W = img.shape
+    fy = torch.fft.fftfreq(H, dtype=img.dtype, device=img.device)[:, None]
+    fx = torch.fft.rfftfreq(W, dtype=img.dtype, device=img.device)[None, :]
+    f = torch.sqrt(fx**2 + fy**2)
+    R = f * torch.exp(-((f / f0) ** 4))
+    return torch.fft.irfft2(torch.fft.rfft2(img - img.mean()) * R, s=(H, W))
+
+
+def natural_patches(
+    size: int, n: int, seed: int = 0, whiten: bool = True, device=None, dtype: torch.dtype = torch.float32
+) -> torch.Tensor:
+    """``n`` random ``size`` x ``size`` patches (n, size*size) of scikit-learn's two shipped
+    photographs, whitened as in Olshausen & Field (1997) and scaled to unit pixel variance.
+
+    Patches are drawn uniformly over both photographs (a 10-pixel border is avoided, where
+    the circular whitening wraps around).  Unwhitened patches have their mean removed.
+    """
+    size = check_int(size, "size", min_value=2, max_value=64)
+    n = check_int(n, "n", min_value=1)
+    if not isinstance(whiten, bool):
+        raise TypeError(f"whiten: expected a bool, got {type(whiten).__name__}")
+    dev = get_device(device)
+    images = sample_photographs(torch.float64)
+    images = [_whiten(im) if whiten else im - im.mean() for im in images]
+    g = generator(seed, torch.device("cpu"))
+    border = 10
+    which = torch.randint(len(images), (n,), generator=g)
+    out = torch.empty(n, size, size, dtype=torch.float64)
+    for i, im in enumerate(images):  # two photographs: gather all their patches at once
+        sel = (which == i).nonzero().flatten()
+        H, W = im.shape
+        r = torch.randint(border, H - border - size, (sel.numel(),), generator=g)
+        c = torch.randint(border, W - border - size, (sel.numel(),), generator=g)
+        ar = torch.arange(size)
+        out[sel] = im[(r[:, None] + ar)[:, :, None], (c[:, None] + ar)[:, None, :]]
+    out = out.reshape(n, size * size)
+    if not whiten:
+        out = out - out.mean(1, keepdim=True)
+    out = out / out.std()
+    return out.to(device=dev, dtype=dtype)
+
+
+_whiten = whiten  # natural_patches has an argument named ``whiten``
+
+
+# --------------------------------------------------------------------------------------
+# dictionary learning
+# --------------------------------------------------------------------------------------
+def renormalize(D, A=None):
+    r"""Scale every atom (column of ``D``, (..., d, K)) to unit norm, and the matching row of
+    the codes ``A`` (..., K, n) by the inverse factor, so that $DA$ is unchanged.
+
+    Without this, $\lambda\|a\|_1$ is lowered for free by shrinking $a$ and growing $\Phi$
+    (Olshausen & Field 1996: the atoms' norms are held fixed).
+    """
+    D = as_tensor(D, "D", ndim=(2, 3))
+    norms = D.norm(dim=-2, keepdim=True)  # (..., 1, K)
+    if bool((norms == 0).any()):
+        raise ValueError("D: an atom (column) is all zeros and cannot be normalised")
+    if A is None:
+        return D / norms
+    A = as_tensor(A, "A", ndim=D.ndim, dtype=D.dtype, device=D.device)
+    if A.shape[-2] != D.shape[-1] or A.shape[:-2] != D.shape[:-2]:
+        raise ValueError(f"A: expected shape (..., {D.shape[-1]}, n) matching D, got {tuple(A.shape)}")
+    return D / norms, A * norms.transpose(-1, -2)
+
+
+def _fista_codes(D, X, A, lam, n_steps):
+    """Warm-started FISTA (Beck & Teboulle 2009, eq. 4.1-4.3) on 1/2||X - DA||^2 + lam ||A||_1,
+    batched over the leading lambda axis.  (course_lib.sparse has no warm-started batched
+    FISTA, so this is the inner step, using its soft_threshold.)"""
+    G = D.transpose(-1, -2) @ D  # (L, K, K)
+    B = D.transpose(-1, -2) @ X  # (L, K, n)
+    Lip = torch.linalg.matrix_norm(G, ord=2)[:, None, None]  # ||D||_2^2
+    thr = lam[:, None, None] / Lip
+    Y, t = A, 1.0
+    for _ in range(n_steps):
+        A_new = soft_threshold(Y - (G @ Y - B) / Lip, thr)
+        t_new = (1 + math.sqrt(1 + 4 * t * t)) / 2
+        Y = A_new + ((t - 1) / t_new) * (A_new - A)
+        A, t = A_new, t_new
+    return A
+
+
+def learn_dictionary(
+    patches,
+    n_atoms: int,
+    lam,
+    n_iter: int,
+    seed: int = 0,
+    n_inner: int = 5,
+    device=None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Olshausen-Field sparse coding: minimise over $\Phi$ (unit columns) and $a$
+    $E = \sum_j \tfrac12\|x_j - \Phi a_j\|^2 + \lambda \|a_j\|_1$ (O&F 1996, eq. 2-4 with S = |.|).
+
+    ``patches`` (n, d); ``lam`` a number, or a 1-D tensor of L values learned *at once*.
+    Each of ``n_iter`` rounds: ``n_inner`` warm-started FISTA steps on the codes, then one
+    gradient step $\Phi \leftarrow \Phi + \eta (X - \Phi A)A^\top$ with $\eta = 1/\|AA^\top\|_2$
+    (O&F eq. 5, step from the Lipschitz constant), then column renormalisation.  All L
+    dictionaries start from the same seeded random atoms.  Returns ``(dictionary, codes)``:
+    (d, K) and (K, n) for a scalar ``lam``, (L, d, K) and (L, K, n) for a vector.
+    """
+    dev = get_device(device)
+    X = as_tensor(patches, "patches", ndim=2, device=dev, min_size=2)
+    if X.shape[0] < 2:
+        raise ValueError(f"patches: expected at least 2 patches (rows), got {X.shape[0]}")
+    K = check_int(n_atoms, "n_atoms", min_value=1)
+    n_iter = check_int(n_iter, "n_iter", min_value=1)
+    n_inner = check_int(n_inner, "n_inner", min_value=1)
+    scalar = not (isinstance(lam, (torch.Tensor, np.ndarray, list, tuple)) and np.ndim(lam) > 0)
+    if scalar:
+        lams = torch.tensor([check_positive(lam, "lam", allow_zero=True)], dtype=X.dtype, device=dev)
+    else:
+        lams = as_tensor(lam, "lam", ndim=1, dtype=X.dtype, device=dev)
+        if bool((lams < 0).any()):
+            raise ValueError("lam: every value must be >= 0")
+    n, d = X.shape
+    L = lams.shape[0]
+    Xt = X.T.unsqueeze(0)  # (1, d, n), shared by all lambdas
+    g = generator(seed, torch.device("cpu"))
+    D0 = torch.randn(d, K, generator=g, dtype=X.dtype).to(dev)
+    D = renormalize(D0.unsqueeze(0).repeat(L, 1, 1))
+    A = torch.zeros(L, K, n, dtype=X.dtype, device=dev)
+    for it in range(n_iter):
+        A = _fista_codes(D, Xt, A, lams, n_inner)
+        # exact least-squares dictionary step (MOD): Phi = X A^T (A A^T + eps I)^-1; an atom
+        # no patch uses keeps its previous direction thanks to the ridge towards the old Phi
+        At = A.transpose(-1, -2)
+        AAt = A @ At
+        eps = 1e-6 * AAt.diagonal(dim1=-2, dim2=-1).mean(-1)[:, None, None] + 1e-12
+        eye = torch.eye(K, dtype=X.dtype, device=dev)
+        D = torch.linalg.solve(AAt + eps * eye, (Xt @ At + eps * D).transpose(-1, -2)).transpose(-1, -2)
+        D, A = renormalize(D, A)
+        if not bool(torch.isfinite(D).all()):
+            raise Diverged(f"learn_dictionary: non-finite atoms at iteration {it}")
+    if scalar:
+        return D[0], A[0]
+    return D, A
+
+
+def sparse_coding_energy(patches, D, A, lam) -> torch.Tensor:
+    r"""Mean energy per patch $\tfrac1n\sum_j \tfrac12\|x_j-\Phi a_j\|^2 + \lambda\|a_j\|_1$
+    (O&F 1996 eq. 2); batched over a leading lambda axis like :func:`learn_dictionary`."""
+    X = as_tensor(patches, "patches", ndim=2)
+    D = as_tensor(D, "D", ndim=(2, 3), dtype=X.dtype, device=X.device)
+    A = as_tensor(A, "A", ndim=D.ndim, dtype=X.dtype, device=X.device)
+    if D.shape[-2] != X.shape[1] or A.shape[-1] != X.shape[0] or A.shape[-2] != D.shape[-1]:
+        raise ValueError(f"A: shapes do not match patches {tuple(X.shape)} and D {tuple(D.shape)}")
+    lam_t = as_tensor(lam, "lam", ndim=(0, 1), dtype=X.dtype, device=X.device)
+    if bool((lam_t < 0).any()):
+        raise ValueError("lam: must be >= 0")
+    fit = 0.5 * ((X.T - D @ A) ** 2).sum((-2, -1)) / X.shape[0]
+    l1 = A.abs().sum((-2, -1)) / X.shape[0]
+    return fit + lam_t * l1
+
+
+def pca_atoms(patches, n_atoms: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Principal components of the patches as unit columns (d, K), by decreasing variance,
+    and their variances (K,); the Fourier-like, *global* basis O&F contrast with."""
+    X = as_tensor(patches, "patches", ndim=2, min_size=2)
+    d = X.shape[1]
+    K = d if n_atoms is None else check_int(n_atoms, "n_atoms", min_value=1, max_value=d)
+    Xc = X - X.mean(0)
+    C = Xc.T @ Xc / (X.shape[0] - 1)
+    evals, evecs = torch.linalg.eigh(C.double())
+    order = torch.argsort(evals, descending=True)[:K]
+    return evecs[:, order].to(X.dtype), evals[order].to(X.dtype)
+
+
+# --------------------------------------------------------------------------------------
+# measuring atoms
+# --------------------------------------------------------------------------------------
+def _atoms_as_images(atoms, name: str = "atoms") -> torch.Tensor:
+    A = as_tensor(atoms, name, ndim=2)
+    d = A.shape[0]
+    s = math.isqrt(d)
+    if s * s != d:
+        raise ValueError(f"{name}: the number of rows ({d}) must be a square (size*size)")
+    return A.T.reshape(-1, s, s)
+
+
+def spatial_spread(atoms) -> torch.Tensor:
+    r"""Spatial spread (pixels) of each atom (column of a (size², K) matrix): the standard
+    deviation of pixel position weighted by the atom's energy, $\sqrt{\sum_p e_p\|r_p - \bar r\|^2}$
+    with $e_p = a_p^2/\|a\|^2$.  A global (Fourier-like) atom spreads like the uniform
+    distribution on the patch, $\sqrt{(s^2-1)/6}$; a localised one much less."""
+    img = _atoms_as_images(atoms)
+    K, s, _ = img.shape
+    e = img**2
+    e = e / e.sum((-2, -1), keepdim=True).clamp(min=1e-30)
+    r = torch.arange(s, dtype=img.dtype, device=img.device)
+    my = (e.sum(-1) * r).sum(-1)
+    mx = (e.sum(-2) * r).sum(-1)
+    vy = (e.sum(-1) * (r - my[:, None]) ** 2).sum(-1)
+    vx = (e.sum(-2) * (r - mx[:, None]) ** 2).sum(-1)
+    return torch.sqrt(vx + vy)
+
+
+def _power_spectra(atoms, pad: int):
+    img = _atoms_as_images(atoms)
+    P = torch.fft.fft2(img, s=(pad, pad)).abs() ** 2  # (K, pad, pad)
+    f = torch.fft.fftfreq(pad, dtype=img.dtype, device=img.device)
+    fy, fx = torch.meshgrid(f, f, indexing="ij")
+    return P, fy, fx
+
+
+def orientation_selectivity(atoms, pad: int = 32) -> torch.Tensor:
+    r"""Orientation selectivity in [0, 1] of each atom: $|\sum_f P(f)e^{2i\theta_f}| / \sum_f P(f)$,
+    one minus the circular variance of its power spectrum's orientation (1: a single
+    orientation, 0: isotropic).  Zero-padded to ``pad`` x ``pad`` frequencies; DC excluded."""
+    pad = check_int(pad, "pad", min_value=2)
+    P, fy, fx = _power_spectra(atoms, pad)
+    theta = torch.atan2(fy, fx)
+    P = P * ((fx != 0) | (fy != 0))
+    c = (P * torch.cos(2 * theta)).sum((-2, -1))
+    s = (P * torch.sin(2 * theta)).sum((-2, -1))
+    return torch.sqrt(c**2 + s**2) / P.sum((-2, -1)).clamp(min=1e-30)
+
+
+def peak_frequency(atoms, pad: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
+    """Spatial frequency (fy, fx) in cycles/pixel where each atom's power spectrum peaks."""
+    pad = check_int(pad, "pad", min_value=2)
+    P, fy, fx = _power_spectra(atoms, pad)
+    idx = P.flatten(1).argmax(1)
+    return fy.flatten()[idx], fx.flatten()[idx]
+
+
+def grating_responses(atom, fy: float, fx: float, n_phases: int = 16, pool: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""Responses of a "simple cell" (the rectified atom, $\max(0,\langle\phi, g_\varphi\rangle)$)
+    and a "complex cell" (max-pooling that simple cell over all shifts in a
+    $(2\,\mathrm{pool}+1)^2$ window) to gratings $g_\varphi(r) = \cos(2\pi f\cdot r + \varphi)$,
+    for ``n_phases`` phases.  Hubel & Wiesel 1962; pooling buys phase (shift) invariance."""
+    img = _atoms_as_images(as_tensor(atom, "atom", ndim=1).reshape(-1, 1), "atom")[0]
+    fy = float(as_tensor(fy, "fy", ndim=0).item()) if isinstance(fy, torch.Tensor) else float(fy)
+    fx = float(as_tensor(fx, "fx", ndim=0).item()) if isinstance(fx, torch.Tensor) else float(fx)
+    n_phases = check_int(n_phases, "n_phases", min_value=2)
+    pool = check_int(pool, "pool", min_value=0)
+    s = img.shape[0]
+    phases = torch.arange(n_phases, dtype=img.dtype) * 2 * math.pi / n_phases
+    sh = torch.arange(-pool, pool + 1, dtype=img.dtype)
+    r = torch.arange(s, dtype=img.dtype)
+    # argument of the cosine at pixel (y, x) shifted by (a, b): (P, A, B, s, s)
+    arg = (
+        2 * math.pi * (fy * (r[:, None] + sh[:, None, None, None]) + fx * (r[None, :] + sh[None, :, None, None]))
+    ).permute(0, 2, 1, 3)[None] + phases[:, None, None, None, None]
+    resp = torch.relu((torch.cos(arg) * img).sum((-2, -1)))  # (P, A, B)
+    simple = resp[:, pool, pool]
+    complex_ = resp.flatten(1).max(1).values
+    return simple, complex_
+
+
+def tile_atoms(atoms, n_cols: int | None = None, gap: float = float("nan")) -> torch.Tensor:
+    """Mosaic (rows*(s+1)-1, cols*(s+1)-1) of the atoms, each scaled to max |value| 1,
+    separated by ``gap`` (NaN draws as blank in a plotly heatmap)."""
+    img = _atoms_as_images(atoms)
+    K, s, _ = img.shape
+    cols = math.ceil(math.sqrt(K)) if n_cols is None else check_int(n_cols, "n_cols", min_value=1)
+    rows = math.ceil(K / cols)
+    img = img / img.abs().flatten(1).max(1).values.clamp(min=1e-30)[:, None, None]
+    out = torch.full((rows * (s + 1) - 1, cols * (s + 1) - 1), gap, dtype=img.dtype)
+    for k in range(K):  # a display helper: K small images into one array
+        i, j = divmod(k, cols)
+        out[i * (s + 1) : i * (s + 1) + s, j * (s + 1) : j * (s + 1) + s] = img[k].cpu()
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# exercise
+# --------------------------------------------------------------------------------------
+def exercise_renormalize() -> Exercise:
+    """Exercise: ``renorm(D, A) -> (D', A')``: unit-norm columns of D, D'A' == DA."""
+    g = torch.Generator().manual_seed(2)
+    D = torch.randn(6, 4, generator=g, dtype=torch.float64) * torch.tensor([0.1, 1.0, 3.0, 10.0], dtype=torch.float64)
+    A = torch.randn(4, 5, generator=g, dtype=torch.float64)
+
+    def check(res):
+        if not isinstance(res, tuple) or len(res) != 2:
+            return "return a pair (D_new, A_new)"
+        Dn, An = (torch.as_tensor(r, dtype=torch.float64) for r in res)
+        if Dn.shape != D.shape or An.shape != A.shape:
+            return f"shapes {tuple(Dn.shape)}, {tuple(An.shape)}; expected {tuple(D.shape)}, {tuple(A.shape)}"
+        col = Dn.norm(dim=0)
+        if float((col - 1).abs().max()) > 1e-9:
+            return f"columns of D_new must have norm 1, got {np.round(col.numpy(), 4)}"
+        err = float((Dn @ An - D @ A).abs().max())
+        if err > 1e-9:
+            return f"D_new @ A_new must equal D @ A (the model's reconstruction); max |error| = {err:.3g}"
+        return None
+
+    return Exercise(
+        "dictionary column renormalisation",
+        [Case("6x4 dictionary with column norms 0.1 ... 10", args=(D, A), test=check)],
+        hint="divide each column of D by its norm and multiply the matching *row* of A by it",
+    )

@@ -1,0 +1,162 @@
+"""The course_lib core: device, validation, claims, exercises, data, widgets, plotting."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, strategies as st
+
+from course_lib import claims as claims_mod
+from course_lib import data, device, overview, plotting, validate, widgets
+from course_lib.exercises import Case, Exercise, ExerciseFailed
+from tests.helpers import assert_rejects
+
+
+# -- device -----------------------------------------------------------------------------------
+def test_device_env_override(monkeypatch):
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")
+    assert device.get_device() == torch.device("cpu")
+    monkeypatch.setenv("COURSE_DEVICE", "nonsense-device")
+    assert_rejects(device.get_device, "device")
+
+
+def test_device_argument_wins(monkeypatch):
+    monkeypatch.setenv("COURSE_DEVICE", "nonsense")
+    assert device.get_device("cpu") == torch.device("cpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-CUDA error path")
+def test_asking_for_missing_cuda_is_a_clear_error():
+    assert_rejects(device.get_device, "CUDA", "cuda")
+
+
+def test_seed_everything_is_deterministic():
+    device.seed_everything(3)
+    a = (np.random.rand(), torch.rand(1).item())
+    device.seed_everything(3)
+    assert a == (np.random.rand(), torch.rand(1).item())
+    assert_rejects(device.seed_everything, "seed", 1.5)
+    assert_rejects(device.generator, "seed", "0")
+
+
+# -- validation -------------------------------------------------------------------------------
+def test_as_tensor_accepts_arrays_lists_tensors():
+    assert validate.as_tensor([[1, 2]], "x").dtype == torch.float64
+    assert validate.as_tensor(np.ones((2, 2), dtype=np.float32), "x").dtype == torch.float32
+    t = validate.as_tensor(torch.ones(3), "x", shape=(3,))
+    assert t.shape == (3,)
+
+
+@pytest.mark.parametrize("bad, exc", [("text", TypeError), (None, TypeError), (np.array([True]), TypeError),
+                                      (np.array([1 + 2j]), TypeError), ([[1, 2], [3]], ValueError)])
+def test_as_tensor_rejects_kinds(bad, exc):
+    assert_rejects(validate.as_tensor, "thing", bad, "thing", exc=exc)
+
+
+def test_as_tensor_shape_messages():
+    assert_rejects(validate.as_tensor, "X", np.zeros((2, 3)), "X", shape=(None, 4), exc=ValueError)
+    assert_rejects(validate.as_tensor, "X", np.zeros(3), "X", ndim=2, exc=ValueError)
+    assert_rejects(validate.as_tensor, "X", np.zeros((0, 3)), "X", exc=ValueError)
+
+
+@given(st.sampled_from([math.nan, math.inf, -math.inf]))
+def test_as_tensor_rejects_non_finite(v):
+    assert_rejects(validate.as_tensor, "w", [1.0, v], "w", exc=ValueError)
+
+
+@given(st.floats(max_value=0.0, allow_nan=False, allow_infinity=False))
+def test_check_positive_rejects(v):
+    assert_rejects(validate.check_positive, "beta", v, "beta", exc=ValueError)
+
+
+def test_scalar_checks():
+    assert validate.check_positive(0, "beta", allow_zero=True) == 0.0
+    assert_rejects(validate.check_positive, "beta", True, "beta", exc=TypeError)
+    assert_rejects(validate.check_positive, "beta", math.nan, "beta", exc=ValueError)
+    assert_rejects(validate.check_int, "n", 3.0, "n", exc=TypeError)
+    assert_rejects(validate.check_int, "n", 0, "n", min_value=1, exc=ValueError)
+    assert_rejects(validate.check_in_range, "p", 1.5, "p", 0, 1, exc=ValueError)
+    assert validate.check_in_range(1, "p", 0, 1) == 1.0
+    assert_rejects(validate.check_in_range, "p", 1, "p", 0, 1, closed=False, exc=ValueError)
+
+
+# -- claims -----------------------------------------------------------------------------------
+def test_claims_pass_print_and_fail_raise(capsys):
+    book = claims_mod.Claims("test")
+    book.at_most("small", 1, 2)
+    book.at_least("big", 3, 2)
+    book.close("near", 1.0, 1.05, atol=0.1)
+    assert "✔ small — measured: 1 ≤ 2" in capsys.readouterr().out
+    with pytest.raises(claims_mod.ClaimFailed, match="too big"):
+        book.at_most("too big", 3, 2)
+    with pytest.raises(AssertionError):
+        book.close("far", 1.0, 2.0, atol=0.1)
+    with pytest.raises(claims_mod.ClaimFailed):
+        book.at_most("nan never passes", math.nan, 2)
+    assert not book.all_hold
+    html = book.table().data
+    assert "What we verified" in html and "too big" in html and "FAILED" in html
+
+
+def test_not_reproduced_is_visible_and_does_not_raise():
+    book = claims_mod.Claims("t")
+    book.not_reproduced("slide says X", "we measured Y")
+    assert "not reproduced" in book.table().data
+    assert not book.all_hold
+
+
+# -- exercises --------------------------------------------------------------------------------
+def test_exercise_feedback(capsys):
+    ex = Exercise("double", [Case("x=1", (1.0,), expected=2.0), Case("x=2", (2.0,), expected=4.0)], hint="2x")
+    assert ex.check(lambda x: 2 * x, strict=True)
+
+    def stub(x):
+        raise NotImplementedError
+
+    assert not ex.check(stub)
+    assert "not attempted" in capsys.readouterr().out
+    assert not ex.check(lambda x: x + 1)
+    out = capsys.readouterr().out
+    assert "1 of 2 checks failed" in out and "x=2" in out
+    with pytest.raises(ExerciseFailed):
+        ex.check(lambda x: x + 1, strict=True)
+    assert not ex.check(lambda x: 1 / 0)
+    assert "ZeroDivisionError" in capsys.readouterr().out
+
+
+# -- data -------------------------------------------------------------------------------------
+@given(margin=st.floats(0.01, 2.0), seed=st.integers(0, 1000))
+def test_separable_blobs_margin(margin, seed):
+    X, y, u = data.separable_blobs(n=40, margin=margin, seed=seed)
+    assert torch.all(y * (X @ u) >= margin - 1e-9)
+    assert set(y.tolist()) == {-1.0, 1.0}
+
+
+def test_data_bad_input_and_shipped_sets():
+    assert_rejects(data.separable_blobs, "margin", margin=0.0)
+    assert_rejects(data.separable_blobs, "n", n=1)
+    images, labels = data.digits()
+    assert images.shape == (1797, 8, 8) and float(images.max()) <= 1.0 and labels.max() == 9
+    photos = data.sample_photographs()
+    assert len(photos) == 2 and photos[0].ndim == 2 and 0 <= float(photos[0].min()) <= float(photos[0].max()) <= 1
+
+
+# -- widgets and plotting ---------------------------------------------------------------------
+def test_registry_and_latency_on_overview_widget():
+    assert "00 ImageNet winners by year" in widgets.REGISTRY
+    ui = widgets.REGISTRY["00 ImageNet winners by year"]()
+    assert len(ui.figure.data[0].x) == len(overview.ILSVRC_WINNERS)
+    ui.controls["year"].value = 2012
+    assert list(ui.figure.data[0].x) == [2010, 2011, 2012]
+    assert "AlexNet" in ui.figure.layout.title.text
+    stats = widgets.measure_latency(ui)
+    assert stats["moves"] > 0 and stats["p95_ms"] >= stats["p50_ms"] > 0
+
+
+def test_plotting_template_and_renderer():
+    import plotly.io as pio
+
+    plotting.setup_plotly()
+    assert "course" in pio.templates.default and pio.renderers.default == plotting.RENDERER
+    fig = plotting.figure("A finding", "x (units)", "y (units)")
+    assert fig.layout.xaxis.title.text == "x (units)"
