@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # One thread per kernel: two nbval workers on 2 cores must not oversubscribe.
 THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 PYTEST_OPTS ?=
-ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+LAB_OPTS ?=
 
 .PHONY: help setup lab test unit lectures html bench clean
 
@@ -26,11 +26,11 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[course,test]'
-	$(PY) -m course_lib.lab_settings
+	$(PY) -m course_lib.lab --configure
 	@touch $(STAMP)
 
 lab: setup
-	cd lectures && ../$(VENV)/bin/jupyter lab --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT)
+	$(PY) -m course_lib.lab $(LAB_OPTS)
 
 test: setup
 	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile \

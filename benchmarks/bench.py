@@ -43,7 +43,7 @@ def import_all_modules() -> None:
     import course_lib
 
     for mod in pkgutil.iter_modules(course_lib.__path__):
-        if mod.name not in {"lab_settings", "site"}:
+        if mod.name not in {"lab", "site"}:
             importlib.import_module(f"course_lib.{mod.name}")
 
 
