@@ -243,15 +243,20 @@ def train_cnn(
     seed: int = 0,
     n_models: int | None = None,
     n_classes: int = 10,
+    X_eval=None,
+    y_eval=None,
+    eval_epochs: Sequence[int] | None = None,
     device=None,
-) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """Train S CNNs at once with Adam (cosine-decayed ``lr``) on the cross-entropy.
 
     ``X`` is (N, 8, 8) (shared by all models) or (N, S, 8, 8); ``y`` is (N,) or (N, S);
     ``mask`` (N, S) in {0, 1} says which rows each model trains on (different training-set
     sizes in one batch); ``frozen`` (S,) bool freezes the first conv layer of those models
     (their gradient is zeroed, so Adam leaves them exactly unchanged).  Returns the trained
-    params and the per-epoch mean training loss (n_epochs, S).  Raises ``Diverged`` on NaN.
+    params and a history dict: ``loss`` (n_epochs, S), the mean training loss per epoch, and,
+    when ``X_eval``/``y_eval`` are given, ``eval_acc`` (len(eval_epochs), S), the accuracy on
+    them after each epoch in ``eval_epochs`` (1-based; default every epoch): a learning curve.  Raises ``Diverged`` on a non-finite loss.
     """
     dev = get_device(device)
     n_epochs = check_int(n_epochs, "n_epochs", min_value=1)
@@ -288,6 +293,12 @@ def train_cnn(
     opt = _Adam(list(params.values()), lr=lr, weight_decay=weight_decay)
     g = generator(seed, torch.device("cpu"))
     history = torch.zeros(n_epochs, S)
+    if (X_eval is None) != (y_eval is None):
+        raise ValueError("y_eval: give both X_eval and y_eval, or neither")
+    if eval_epochs is None:
+        eval_epochs = list(range(1, n_epochs + 1))
+    eval_epochs = [check_int(e, "eval_epochs", min_value=1, max_value=n_epochs) for e in eval_epochs]
+    evals = torch.zeros(len(eval_epochs), S) if X_eval is not None else None
     keep = (~freeze).to(params["W1"].dtype)
     n_batches = math.ceil(N / bs)
     total_steps, step = n_epochs * n_batches, 0
@@ -310,13 +321,18 @@ def train_cnn(
         history[epoch] = total.cpu() / n_batches
         if not bool(torch.isfinite(history[epoch]).all()):
             raise Diverged(f"train_cnn: the loss became non-finite at epoch {epoch} (lr={lr} too large?)")
-    return {n: t.detach() for n, t in params.items()}, history
+        if evals is not None and epoch + 1 in eval_epochs:
+            evals[eval_epochs.index(epoch + 1)] = accuracy(params, X_eval, y_eval)
+    out = {"loss": history}
+    if evals is not None:
+        out["eval_acc"], out["eval_epochs"] = evals, torch.tensor(eval_epochs)
+    return {n: t.detach() for n, t in params.items()}, out
 
 
 @torch.no_grad()
 def accuracy(params, X, y) -> torch.Tensor:
     """Test accuracy (S,) of every model on shared images ``X`` (N, 8, 8) with labels ``y``."""
-    logits = cnn_forward(params, X)
+    logits = cnn_forward({n: t.detach() for n, t in _check_params(params).items()}, X)
     y = torch.as_tensor(y, device=logits.device)
     if y.shape != (logits.shape[0],):
         raise ValueError(f"y: expected shape ({logits.shape[0]},), got {tuple(y.shape)}")
@@ -426,3 +442,120 @@ def exercise_shift_test() -> Exercise:
         "and return the largest absolute difference as a float",
     )
 
+
+
+# --------------------------------------------------------------------------------------
+# widget
+# --------------------------------------------------------------------------------------
+def conv1_unit_phi(params, unit_index=None, model: int = 0, pre_activation: bool = False) -> Callable:
+    """``phi(x)`` for activation maximisation: the conv1 unit ``k`` at the image centre for
+    input ``k`` of a batch (N, 8, 8) (all C1 channels when ``unit_index`` is None)."""
+    params = _check_params(params)
+    C1 = params["W1"].shape[1]
+    units = torch.arange(C1) if unit_index is None else torch.as_tensor(unit_index).reshape(-1)
+    sub = {n: t[model : model + 1] for n, t in params.items()}
+
+    def phi(x):
+        _, z1, _ = cnn_forward(sub, x, return_features=True)
+        z = z1[torch.arange(x.shape[0]), 0, units.to(x.device), IMAGE // 2, IMAGE // 2]
+        return z if pre_activation else torch.relu(z)
+
+    return phi
+
+
+def _top_digits(params, X, n_top: int) -> torch.Tensor:
+    """Indices (C1, n_top) of the images that most excite each conv1 unit (max over positions)."""
+    with torch.no_grad():
+        _, z1, _ = cnn_forward({n: t[:1] for n, t in params.items()}, X, return_features=True)
+    score = z1[:, 0].flatten(2).max(-1).values  # (N, C1)
+    return score.topk(n_top, dim=0).indices.T
+
+
+def _mosaic(images: torch.Tensor, gap: float = float("nan")) -> np.ndarray:
+    """Images (M, h, w) side by side, one NaN column between them, flipped for a heatmap."""
+    M, h, w = images.shape
+    out = np.full((h, M * (w + 1) - 1), gap)
+    for i in range(M):  # display helper over a handful of images
+        out[:, i * (w + 1) : i * (w + 1) + w] = images[i].cpu().numpy()
+    return out[::-1]
+
+
+from course_lib.widgets import WidgetUI, register  # noqa: E402
+
+
+@register("02 CNN units and sparse dictionaries")
+def build_cnn_widget(
+    params=None, X=None, act_max=None, dictionaries=None, lams=None, n_top: int = 6
+) -> WidgetUI:
+    """Pick a first-layer unit: its filter, its activation-maximising input (L2 + TV prior),
+    its top-activating digits; a sparsity slider picks the Olshausen-Field dictionary from
+    a precomputed lambda grid.  With no arguments everything is computed here (a few seconds):
+    a CNN on the digits and a small batched dictionary grid."""
+    import ipywidgets as W
+    from plotly.subplots import make_subplots
+    import plotly.graph_objects as go
+
+    from course_lib.data import digits
+    from course_lib.sparse_coding import learn_dictionary, natural_patches, tile_atoms
+
+    if params is None or X is None:
+        X, y = digits()
+        params, _ = train_cnn(X, y, n_epochs=4, batch_size=128, lr=0.02, seed=0)
+    params = _check_params(params)
+    C1 = params["W1"].shape[1]
+    if act_max is None:
+        act_max = activation_maximization(
+            conv1_unit_phi(params), (C1, IMAGE, IMAGE), l2=1.0, tv=0.05, steps=150, lr=0.05
+        )
+    if dictionaries is None or lams is None:
+        lams = torch.tensor([0.3, 1.0])
+        dictionaries, _ = learn_dictionary(natural_patches(8, 800, seed=0), 64, lams, 10)
+    lams = [float(v) for v in torch.as_tensor(lams).reshape(-1)]
+    if len(dictionaries) != len(lams):
+        raise ValueError(f"dictionaries: expected one per lambda ({len(lams)}), got {len(dictionaries)}")
+    n_top = check_int(n_top, "n_top", min_value=1)
+    filters = params["W1"][0].cpu()  # (C1, k, k)
+    top = _top_digits(params, X, n_top)
+    tiles = [tile_atoms(D).numpy()[::-1] for D in dictionaries]
+    digits_cpu = torch.as_tensor(X).cpu()
+
+    fig = go.FigureWidget(
+        make_subplots(
+            rows=1,
+            cols=4,
+            column_widths=[0.14, 0.18, 0.38, 0.30],
+            subplot_titles=("filter W1[k]", "argmax input (L2+TV)", f"top-{n_top} digits", "O-F dictionary"),
+        )
+    )
+    heat = dict(colorscale="RdBu_r", zmid=0, showscale=False)
+    fig.add_trace(go.Heatmap(z=filters[0].numpy()[::-1], **heat), 1, 1)
+    fig.add_trace(go.Heatmap(z=act_max[0].cpu().numpy()[::-1], **heat), 1, 2)
+    fig.add_trace(go.Heatmap(z=_mosaic(digits_cpu[top[0]]), colorscale="Greys", showscale=False), 1, 3)
+    fig.add_trace(go.Heatmap(z=tiles[0], **heat), 1, 4)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False, scaleanchor=None)
+    fig.update_layout(
+        title=f"First-layer unit 0: its filter, its preferred input and the digits it likes; λ = {lams[0]:g}",
+        height=330,
+        margin=dict(l=10, r=10, t=80, b=10),
+        template="plotly_white",
+    )
+    unit = W.IntSlider(value=0, min=0, max=C1 - 1, description="unit")
+    lam = W.SelectionSlider(options=[(f"{v:g}", i) for i, v in enumerate(lams)], value=0, description="λ")
+
+    def update(_=None):
+        k, j = unit.value, lam.value
+        with fig.batch_update():
+            fig.data[0].z = filters[k].numpy()[::-1]
+            fig.data[1].z = act_max[k].cpu().numpy()[::-1]
+            fig.data[2].z = _mosaic(digits_cpu[top[k]])
+            fig.data[3].z = tiles[j]
+            fig.layout.title.text = (
+                f"First-layer unit {k}: its filter, its preferred input and the digits it likes; "
+                f"λ = {lams[j]:g}: sparser codes, more localised atoms"
+            )
+
+    unit.observe(update, "value")
+    lam.observe(update, "value")
+    root = W.VBox([W.HBox([unit, lam]), fig])
+    return WidgetUI(root, fig, {"unit": unit, "lam": lam}, state={"filters": filters, "tiles": tiles, "top": top})

@@ -539,13 +539,15 @@ def sigmoid_loss_sgld(
         grad_sq.append((g * g).sum(1).mean())
         return g + lam * w
 
-    steps, train, test = [], [], []
+    steps, train, test, test_se = [], [], [], []
 
     def losses(k, w):
         if k % record_every == 0 or k == n_steps:
             steps.append(k)
             train.append(torch.sigmoid(-(w @ XtrY.T)).mean(1))
-            test.append(torch.sigmoid(-(w @ XteY.T)).mean(1))
+            per_image = torch.sigmoid(-(w @ XteY.T))  # (chains, n_test)
+            test.append(per_image.mean(1))
+            test_se.append(per_image.mean(0).std() / math.sqrt(per_image.shape[1]))
 
     losses(0, w0)
     eta_t = torch.full((n_chains, 1), eta, dtype=Xtr.dtype, device=dev)
@@ -559,7 +561,8 @@ def sigmoid_loss_sgld(
         "train_loss": train_t.mean(1).cpu().numpy(),
         "test_loss": test_t.mean(1).cpu().numpy(),
         "gap": (test_t - train_t).mean(1).cpu().numpy(),
-        "gap_se": ((test_t - train_t).std(1) / math.sqrt(n_chains)).cpu().numpy(),
+        # standard error of the gap: spread over chains plus the finite test set (per-image spread)
+        "gap_se": torch.sqrt((test_t - train_t).var(1) / n_chains + torch.stack(test_se) ** 2).cpu().numpy(),
         "grad_sq": torch.stack(grad_sq).cpu().numpy(),  # (n_steps,) for steps k = 0 .. n_steps-1
         "step_sizes": np.full(n_steps, eta),
         "n": n,
@@ -724,7 +727,7 @@ def exercise_sgld_step():
     return Exercise(
         "One SGLD step",
         [case(0.1, 1.0, "eta=0.1, beta=1"), case(0.01, 4.0, "eta=0.01, beta=4"), case(0.05, 0.5, "eta=0.05, beta=0.5")],
-        hint="x - eta * grad + sqrt(2 * eta / beta) * z",
+        hint="a Brownian increment over time eta, scaled by sqrt(2/beta), has variance 2*eta/beta.",
     )
 
 
@@ -768,7 +771,7 @@ def exercise_gibbs_normalizer():
             case(U_dw, 1.0, "double well, β = 1"),
             case(U_dw, 4.0, "double well, β = 4"),
         ],
-        hint="torch.trapezoid(torch.exp(-beta * U(grid)), grid)",
+        hint="integrate exp(-beta*U) over the grid: a sum needs the spacing (or use the trapezoid rule).",
     )
 
 

@@ -20,7 +20,7 @@ from course_lib.data import sample_photographs
 from course_lib.device import generator, get_device
 from course_lib.exercises import Case, Exercise
 from course_lib.sparse import soft_threshold
-from course_lib.validate import Diverged, as_tensor, check_in_range, check_int, check_positive
+from course_lib.validate import Diverged, as_tensor, check_int, check_positive
 
 __all__ = [
     "whiten",
@@ -147,9 +147,10 @@ def learn_dictionary(
     $E = \sum_j \tfrac12\|x_j - \Phi a_j\|^2 + \lambda \|a_j\|_1$ (O&F 1996, eq. 2-4 with S = |.|).
 
     ``patches`` (n, d); ``lam`` a number, or a 1-D tensor of L values learned *at once*.
-    Each of ``n_iter`` rounds: ``n_inner`` warm-started FISTA steps on the codes, then one
-    gradient step $\Phi \leftarrow \Phi + \eta (X - \Phi A)A^\top$ with $\eta = 1/\|AA^\top\|_2$
-    (O&F eq. 5, step from the Lipschitz constant), then column renormalisation.  All L
+    Each of ``n_iter`` rounds: ``n_inner`` warm-started FISTA steps on the codes, then
+    ``n_inner`` projected gradient steps $\Phi \leftarrow \Phi + \eta (X - \Phi A)A^\top$ with
+    $\eta = 1/\|AA^\top\|_2$ (O&F eq. 5, step from the Lipschitz constant), then column
+    renormalisation (atoms to unit norm, codes rescaled so that $\Phi A$ is unchanged).  All L
     dictionaries start from the same seeded random atoms.  Returns ``(dictionary, codes)``:
     (d, K) and (K, n) for a scalar ``lam``, (L, d, K) and (L, K, n) for a vector.
     """
@@ -171,18 +172,22 @@ def learn_dictionary(
     L = lams.shape[0]
     Xt = X.T.unsqueeze(0)  # (1, d, n), shared by all lambdas
     g = generator(seed, torch.device("cpu"))
-    D0 = torch.randn(d, K, generator=g, dtype=X.dtype).to(dev)
+    # start from K random patches plus a little noise (Mairal et al. 2010's initialisation)
+    pick = torch.randperm(n, generator=g)[:K] if K <= n else torch.randint(n, (K,), generator=g)
+    D0 = X[pick.to(dev)].T + 0.1 * X.std() * torch.randn(d, K, generator=g, dtype=X.dtype).to(dev)
     D = renormalize(D0.unsqueeze(0).repeat(L, 1, 1))
     A = torch.zeros(L, K, n, dtype=X.dtype, device=dev)
     for it in range(n_iter):
         A = _fista_codes(D, Xt, A, lams, n_inner)
-        # exact least-squares dictionary step (MOD): Phi = X A^T (A A^T + eps I)^-1; an atom
-        # no patch uses keeps its previous direction thanks to the ridge towards the old Phi
+        # dictionary step: O&F's gradient rule Phi += eta (X - Phi A) A^T, taken n_inner times
+        # with eta = 1/||A A^T||_2 on the cached statistics A A^T (K x K) and X A^T (d x K),
+        # projecting the atoms onto the unit ball after each step (Mairal et al. 2010, alg. 2)
         At = A.transpose(-1, -2)
-        AAt = A @ At
-        eps = 1e-6 * AAt.diagonal(dim1=-2, dim2=-1).mean(-1)[:, None, None] + 1e-12
-        eye = torch.eye(K, dtype=X.dtype, device=dev)
-        D = torch.linalg.solve(AAt + eps * eye, (Xt @ At + eps * D).transpose(-1, -2)).transpose(-1, -2)
+        AAt, XAt = A @ At, Xt @ At
+        eta = 1.0 / torch.linalg.matrix_norm(AAt, ord=2).clamp(min=1e-12)[:, None, None]
+        for _ in range(n_inner):
+            D = D + eta * (XAt - D @ AAt)
+            D = D / D.norm(dim=-2, keepdim=True).clamp(min=1.0)
         D, A = renormalize(D, A)
         if not bool(torch.isfinite(D).all()):
             raise Diverged(f"learn_dictionary: non-finite atoms at iteration {it}")
@@ -292,10 +297,10 @@ def grating_responses(atom, fy: float, fx: float, n_phases: int = 16, pool: int 
     phases = torch.arange(n_phases, dtype=img.dtype) * 2 * math.pi / n_phases
     sh = torch.arange(-pool, pool + 1, dtype=img.dtype)
     r = torch.arange(s, dtype=img.dtype)
-    # argument of the cosine at pixel (y, x) shifted by (a, b): (P, A, B, s, s)
-    arg = (
-        2 * math.pi * (fy * (r[:, None] + sh[:, None, None, None]) + fx * (r[None, :] + sh[None, :, None, None]))
-    ).permute(0, 2, 1, 3)[None] + phases[:, None, None, None, None]
+    # argument of the cosine at pixel (i, j) shifted by (a, b), phase p: (P, A, B, s, s)
+    yy = r[None, None, :, None] + sh[:, None, None, None]  # (A, 1, s, 1)
+    xx = r[None, None, None, :] + sh[None, :, None, None]  # (1, B, 1, s)
+    arg = 2 * math.pi * (fy * yy + fx * xx)[None] + phases[:, None, None, None, None]
     resp = torch.relu((torch.cos(arg) * img).sum((-2, -1)))  # (P, A, B)
     simple = resp[:, pool, pool]
     complex_ = resp.flatten(1).max(1).values

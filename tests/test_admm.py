@@ -1,0 +1,218 @@
+"""Tests for course_lib.admm (lecture 09): block updates zero their subproblem's gradient,
+Algorithm 1 decreases L block by block, distributed == single process, bad input is rejected."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_lib import admm
+from course_lib.admm import (_ACT, _aug, _augmented_lagrangian_terms, _update_hidden_V, _update_hidden_W,
+                             _update_last_V, _update_last_W, _update_penultimate_V)
+from course_lib.validate import Diverged
+from tests.helpers import assert_rejects
+
+ACT = _ACT["sigmoid"]
+
+
+def _state(seed=0, B=2, sizes=(2, 5, 4, 3), n=30, lam_scale=0.3):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randn(sizes[0], n, generator=g, dtype=torch.float64)
+    Y = torch.randn(sizes[-1], n, generator=g, dtype=torch.float64)
+    Ws = admm.init_weights(list(sizes), [1.0, 2.0][:B], seed)
+    Ws = [W + 0.1 * torch.randn(W.shape, generator=g, dtype=torch.float64) for W in Ws]
+    Vs = [X.expand(B, -1, -1)] + [torch.rand(B, d, n, generator=g, dtype=torch.float64) for d in sizes[1:]]
+    Lams = [lam_scale * torch.randn(B, d, n, generator=g, dtype=torch.float64) for d in sizes[1:]]
+    beta = torch.tensor([[2.0, 3.0, 5.0], [1.0, 10.0, 4.0]][:B], dtype=torch.float64)
+    return X, Y, Ws, Vs, Lams, beta
+
+
+def _L(Ws, Vs, Lams, Y, beta, lam):
+    return _augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, ACT)[0]
+
+
+def _grad(fn, t):
+    t = t.detach().clone().requires_grad_(True)
+    fn(t).sum().backward()
+    return t.grad
+
+
+def test_last_W_ridge_zeroes_gradient():
+    X, Y, Ws, Vs, Lams, beta = _state()
+    lam = 0.05
+    W3 = _update_last_W(Vs[2], Vs[3], Lams[2], beta[:, 2], lam)
+    g = _grad(lambda W: _L(Ws[:2] + [W], Vs, Lams, Y, beta, lam), W3)
+    assert g.abs().max() < 1e-9
+
+
+def test_last_V_closed_form_zeroes_gradient():
+    X, Y, Ws, Vs, Lams, beta = _state(1)
+    V3 = _update_last_V(Y, Lams[2], Ws[2], Vs[2], beta[:, 2])
+    g = _grad(lambda V: _L(Ws, Vs[:3] + [V], Lams, Y, beta, 0.1), V3)
+    assert g.abs().max() < 1e-9
+
+
+def test_penultimate_V_linear_solve_zeroes_gradient():
+    X, Y, Ws, Vs, Lams, beta = _state(2)
+    P = ACT.f(Ws[1] @ _aug(Vs[1]))
+    V2 = _update_penultimate_V(P, Lams[1], Ws[2], Vs[3], Lams[2], beta[:, 1], beta[:, 2])
+    g = _grad(lambda V: _L(Ws, Vs[:2] + [V, Vs[3]], Lams, Y, beta, 0.1), V2)
+    assert g.abs().max() < 1e-9
+
+
+def test_prox_linear_W_zeroes_surrogate_gradient_and_decreases_L():
+    X, Y, Ws, Vs, Lams, beta = _state(3)
+    lam = 0.01
+    W0 = Ws[1]
+    W1 = _update_hidden_W(W0, Vs[1], Vs[2], Lams[1], beta[:, 1], lam, ACT)
+    # the surrogate: lam/2||W||^2 + <G, (W-W0)A~> + beta c/2 ||(W-W0)A~||^2
+    Vt = _aug(Vs[1])
+    Z0 = W0 @ Vt
+    S0 = ACT.f(Z0)
+    T = Vs[2] - Lams[1] / beta[:, 1].view(-1, 1, 1)
+    G = beta[:, 1].view(-1, 1, 1) * (S0 - T) * ACT.df(Z0, S0)
+    tb = torch.maximum((T - 0).abs(), (T - 1).abs()).amax(dim=(1, 2))
+    c = (ACT.s1**2 + ACT.s2 * tb) * beta[:, 1]
+    sur = lambda W: 0.5 * lam * (W**2).sum((1, 2)) + (G * ((W - W0) @ Vt)).sum((1, 2)) + 0.5 * c * (((W - W0) @ Vt) ** 2).sum((1, 2))
+    assert _grad(sur, W1).abs().max() < 1e-8
+    L0 = _L(Ws, Vs, Lams, Y, beta, lam)
+    L1 = _L([Ws[0], W1, Ws[2]], Vs, Lams, Y, beta, lam)
+    assert bool((L1 <= L0 + 1e-12).all())
+
+
+def test_prox_linear_V_decreases_L():
+    X, Y, Ws, Vs, Lams, beta = _state(4)
+    P = ACT.f(Ws[0] @ _aug(Vs[0]))
+    V1 = _update_hidden_V(Vs[1], P, Lams[0], Ws[1], Vs[2], Lams[1], beta[:, 0], beta[:, 1], ACT)
+    L0 = _L(Ws, Vs, Lams, Y, beta, 0.1)
+    L1 = _L(Ws, [Vs[0], V1, Vs[2], Vs[3]], Lams, Y, beta, 0.1)
+    assert bool((L1 <= L0 + 1e-12).all()) and bool((L1 < L0).any())
+
+
+def test_kkt_gradients_match_autograd():
+    X, Y, Ws, Vs, Lams, beta = _state(5)
+    lam = 0.02
+    _, _, gradW, _ = _augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, ACT)
+    for i in range(3):
+        g = _grad(lambda W: _L(Ws[:i] + [W] + Ws[i + 1:], Vs, Lams, Y, beta, lam), Ws[i])
+        assert torch.allclose(gradW[i], g, atol=1e-10)
+
+
+def test_admm_history_and_monotone_L_at_large_beta():
+    X, Y = admm.square_data(40)
+    h = admm.admm_train(X, Y, [1, 8, 8, 1], 10.0, 1e-6, 40)
+    assert h.augmented_lagrangian.shape == (41,) and h.weights[0].shape == (8, 1) and h.biases[2].shape == (1,)
+    L = h.augmented_lagrangian
+    assert bool(((L[2:] - L[1:-1]) <= 1e-12 * L[1:-1].abs()).all())
+    assert float(h.train_mse[-1]) < float(h.train_mse[0])
+    assert torch.allclose(h.output(X)[0] ** 0, torch.ones(40, dtype=torch.float64))  # output shape (1, n)
+    assert abs(float(((h.output(X) - Y) ** 2).mean()) - float(h.train_mse[-1])) < 1e-12
+
+
+def test_bcd_keeps_zero_multipliers_and_bp_same_init():
+    X, Y = admm.square_data(30)
+    b = admm.bcd_train(X, Y, [1, 6, 6, 1], 10.0, 1e-3, 3)
+    assert b.method == "BCD"
+    a = admm.admm_train(X, Y, [1, 6, 6, 1], 10.0, 1e-3, 1)
+    p = admm.bp_train(X, Y, [1, 6, 6, 1], 0.1, 1)
+    assert abs(float(a.train_mse[0]) - float(p.train_mse[0])) < 1e-12  # same initial network
+
+
+def test_bp_gradient_matches_autograd():
+    X, Y = admm.square_data(20)
+    Ws = admm.init_weights([1, 4, 3, 1], 1.0, 0)
+    mse, grads, _ = admm._bp_grads(Ws, X, Y, ACT)
+    Wr = [W.clone().requires_grad_(True) for W in Ws]
+    loss = 0.5 * ((admm._forward(Wr, X, ACT) - Y) ** 2).mean()
+    loss.backward()
+    for G, W in zip(grads, Wr):
+        assert torch.allclose(G, W.grad, atol=1e-12)
+
+
+def test_vanishing_gradient_factor():
+    sig = admm.layer_gradient_norms(6, 32, activation="sigmoid", n_seeds=4)
+    rel = admm.layer_gradient_norms(6, 32, activation="relu", init="he", n_seeds=4)
+    assert float((sig[:, :-1] / sig[:, 1:]).mean()) < 0.3
+    assert 0.7 < float((rel[:, :-1] / rel[:, 1:]).mean()) < 1.3
+
+
+def test_theorem_conditions_formula():
+    X, Y = admm.square_data(10)
+    t = admm.theorem_conditions(X, Y, [1, 4, 9, 1])
+    s = float(X.norm()) / math.sqrt(10)
+    B = max(4 / s, math.sqrt(6 / s), (float(Y.norm()) / float(X.norm())) ** (1 / 3))
+    assert math.isclose(t["B"], B) and math.isclose(t["beta2"], 48 * B**2)
+
+
+def test_distributed_equals_single_process():
+    X, Y = admm.square_data(40)
+    one = admm.admm_train(X, Y, [1, 6, 6, 1], 10.0, 0.1, 8)
+    two = admm.admm_train(X, Y, [1, 6, 6, 1], 10.0, 0.1, 8, world_size=2)
+    assert torch.allclose(one.augmented_lagrangian, two.augmented_lagrangian, rtol=1e-10, atol=0)
+    for a, b in zip(one.weights + one.biases, two.weights + two.biases):
+        assert float((a - b).abs().max()) < 1e-10
+    assert float((one.output(X) - two.output(X)).abs().max()) < 1e-10
+
+
+def test_divergence_is_reported():
+    X, Y = admm.square_data(20)
+    with pytest.raises(Diverged, match="beta"):
+        admm.admm_train(X, Y * 1e200, [1, 4, 4, 1], 1.0, 1e-6, 3)
+    h = admm.bp_train(X, Y, [1, 4, 4, 1], [0.1, 1e6], 20)
+    assert h.diverged.tolist() == [False, True] and math.isinf(float(h.train_mse[-1, 1]))
+
+
+def test_widget_moves():
+    ui = admm.build_admm_widget(n=20, n_iter=6, bp_iter=10, sizes=(1, 4, 4, 1))
+    y0 = ui.trace_data(1).copy()
+    ui.controls["beta"].value = 10.0
+    j = admm.WIDGET_BETAS.index(10.0)
+    runs = ui.state["admm"]
+    assert np.allclose(ui.trace_data(1), runs.primal_residual[:, j].numpy() + 1e-16)
+    assert not np.allclose(y0, ui.trace_data(1))
+    fig2 = ui.state["figure2"]
+    ui.controls["init_scale"].value = 30.0
+    k = admm.WIDGET_SCALES.index(30.0)
+    assert np.allclose(np.array(fig2.data[1].y), ui.state["admm_scale"].train_mse[:, k].numpy())
+
+
+def test_exercises_accept_reference():
+    ex = admm.exercise_last_layer_update()
+    sol = lambda Vp, V, Lam, b, lam: torch.linalg.solve(lam * torch.eye(Vp.shape[0], dtype=Vp.dtype) + b * Vp @ Vp.T, Vp @ (b * V - Lam).T).T
+    assert ex.check(sol, strict=True)
+    assert not ex.check(lambda Vp, V, Lam, b, lam: torch.zeros(V.shape[0], Vp.shape[0], dtype=torch.float64))
+    ex2 = admm.exercise_multiplier_update()
+    assert not ex2.check(lambda Lam, W, Vp, V, b: Lam + b * (V - torch.sigmoid(W @ Vp)))
+
+
+X0, Y0 = admm.square_data(10)
+
+
+@given(st.floats(max_value=0.0, allow_nan=False))
+def test_rejects_nonpositive_beta(beta):
+    assert_rejects(admm.admm_train, "beta", X0, Y0, [1, 3, 3, 1], beta, 1e-3, 2)
+
+
+@given(st.integers(1, 5).filter(lambda k: k != 10))
+def test_rejects_shape_mismatch(n):
+    assert_rejects(admm.admm_train, "Y", X0, torch.zeros(1, n), [1, 3, 3, 1], 1.0, 1e-3, 2)
+
+
+@given(st.sampled_from([float("nan"), float("inf")]))
+def test_rejects_nonfinite_X(v):
+    Xb = X0.clone()
+    Xb[0, 3] = v
+    assert_rejects(admm.admm_train, "X", Xb, Y0, [1, 3, 3, 1], 1.0, 1e-3, 2)
+    assert_rejects(admm.bp_train, "X", Xb, Y0, [1, 3, 3, 1], 0.1, 2)
+
+
+def test_rejects_other_bad_input():
+    assert_rejects(admm.admm_train, "lam", X0, Y0, [1, 3, 3, 1], 1.0, -1.0, 2)
+    assert_rejects(admm.admm_train, "X", X0, Y0, [2, 3, 3, 1], 1.0, 1e-3, 2)
+    assert_rejects(admm.admm_train, "activation", X0, Y0, [1, 3, 3, 1], 1.0, 1e-3, 2, activation="relu")
+    assert_rejects(admm.admm_train, "world_size", X0, Y0, [1, 3, 3, 1], 1.0, 1e-3, 2, world_size=0)
+    assert_rejects(admm.admm_train, "n_iter", X0, Y0, [1, 3, 3, 1], 1.0, 1e-3, 0)
+    assert_rejects(admm.bp_train, "lr", X0, Y0, [1, 3, 3, 1], 0.0, 2)
+    assert_rejects(admm.admm_train, "sizes", X0, Y0, [1, 1], 1.0, 1e-3, 2)

@@ -1,0 +1,165 @@
+"""Tests for course_lib.cnn (lecture 02): equivariance, shared-weight gradient, batched CNN,
+activation maximisation, widget, and bad-input errors."""
+
+import numpy as np
+import pytest
+import scipy.signal
+import torch
+import torch.nn.functional as F
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_lib import cnn
+from course_lib.validate import Diverged
+from tests.helpers import assert_rejects
+
+G = torch.Generator().manual_seed(0)
+X = torch.randn(3, 1, 10, 10, generator=G, dtype=torch.float64)
+W = torch.randn(4, 1, 3, 3, generator=G, dtype=torch.float64)
+
+
+def circ(x, stride=1):
+    return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="circular"), W, stride=stride)
+
+
+def test_circular_conv_is_equivariant_and_stride_is_not():
+    shifts = [(1, 0), (0, 3), (2, 2)]
+    assert float(cnn.equivariance_error(circ, X, shifts).max()) < 1e-12
+    err = cnn.equivariance_error(lambda x: circ(x, 2), X, shifts)
+    assert float(err[0]) > 1e-3 and float(err[1]) > 1e-3  # odd shifts alias
+    assert float(err[2]) < 1e-12  # an even shift is a shift of the strided output
+
+
+def test_zero_padding_is_not_exactly_equivariant():
+    err = cnn.equivariance_error(lambda x: F.conv2d(x, W, padding=1), X, [(1, 0)])
+    assert float(err[0]) > 1e-6
+
+
+def test_global_average_pooling_is_invariant():
+    err = cnn.invariance_error(lambda x: circ(x).mean((-2, -1)), X, [(1, 2), (5, 5)])
+    assert float(err.max()) < 1e-12
+
+
+def test_weight_gradient_is_sum_over_positions_against_autograd():
+    w = W.clone().requires_grad_(True)
+    out = F.conv2d(X, w, padding=1)
+    g = torch.randn(out.shape, generator=G, dtype=torch.float64)
+    (out * g).sum().backward()
+    ref = cnn.conv_weight_grad_unfold(X, g, 3, padding=1)
+    assert torch.allclose(w.grad, ref, atol=1e-12)
+
+
+def test_conv2d_is_cross_correlation_scipy():
+    out = F.conv2d(X[:1], W[:1]).numpy()[0, 0]
+    assert np.allclose(out, scipy.signal.correlate2d(X[0, 0].numpy(), W[0, 0].numpy(), mode="valid"))
+
+
+def test_batched_cnn_equals_separate_models():
+    p = cnn.init_cnn(3, seed=4)
+    x = torch.rand(5, 8, 8, generator=G)
+    joint = cnn.cnn_forward(p, x)
+    for s in range(3):
+        alone = cnn.cnn_forward({n: t[s : s + 1] for n, t in p.items()}, x)[:, 0]
+        assert torch.allclose(joint[:, s], alone, atol=1e-5)
+
+
+def test_train_cnn_learns_and_freezes():
+    from course_lib.data import digits
+
+    X8, y = digits()
+    X8, y = X8[:300], y[:300]
+    init = cnn.init_cnn(2, seed=1)
+    p, hist = cnn.train_cnn(X8, y, params=init, frozen=torch.tensor([True, False]), n_epochs=5, batch_size=100,
+                            lr=0.02, X_eval=X8, y_eval=y, eval_epochs=[5])
+    assert torch.equal(p["W1"][0], init["W1"][0]) and not torch.equal(p["W1"][1], init["W1"][1])
+    assert hist["loss"][-1].max() < hist["loss"][0].min()
+    assert float(hist["eval_acc"].min()) > 0.5
+    # deterministic
+    p2, _ = cnn.train_cnn(X8, y, params=init, frozen=torch.tensor([True, False]), n_epochs=5, batch_size=100, lr=0.02)
+    assert torch.equal(p["W3"], p2["W3"])
+
+
+def test_train_cnn_diverges_loudly():
+    from course_lib.data import digits
+
+    X8, y = digits()
+    with pytest.raises(Diverged):
+        cnn.train_cnn(X8[:64] * 1e20, y[:64], n_epochs=3, batch_size=None, lr=1e20)
+
+
+def test_activation_maximization_linear_closed_form():
+    Wl = torch.randn(3, 7, generator=G)
+    x = cnn.activation_maximization(lambda x: (x * Wl).sum(-1), (3, 7), l2=0.5, steps=300, lr=0.1)
+    assert torch.allclose(x, Wl / 0.5, rtol=1e-3, atol=1e-3)
+
+
+def test_activation_maximization_tv_smooths():
+    Wl = torch.randn(2, 6, 6, generator=G)
+    phi = lambda x: (x * Wl).sum((-2, -1))  # noqa: E731
+    x0 = cnn.activation_maximization(phi, (2, 6, 6), l2=1.0, steps=200)
+    x1 = cnn.activation_maximization(phi, (2, 6, 6), l2=1.0, tv=0.5, steps=200)
+    assert float(cnn.total_variation(x1).sum()) < float(cnn.total_variation(x0).sum())
+
+
+def test_total_variation_reference():
+    x = torch.tensor([[[0.0, 1.0], [3.0, 3.0]]])
+    assert float(cnn.total_variation(x)) == pytest.approx(1 + 0 + 3 + 2)
+
+
+def test_widget_moves_update_figure():
+    p = cnn.init_cnn(1, seed=0)
+    Xd = torch.rand(20, 8, 8, generator=G)
+    am = torch.randn(8, 8, 8, generator=G)
+    D = [torch.randn(64, 16, generator=G) for _ in range(2)]
+    ui = cnn.build_cnn_widget(params=p, X=Xd, act_max=am, dictionaries=D, lams=torch.tensor([0.1, 1.0]))
+    ui.controls["unit"].value = 5
+    assert np.allclose(np.array(ui.figure.data[0].z), p["W1"][0, 5].numpy()[::-1])
+    assert np.allclose(np.array(ui.figure.data[1].z), am[5].numpy()[::-1])
+    before = np.array(ui.figure.data[3].z, dtype=float)
+    ui.controls["lam"].value = 1
+    after = np.array(ui.figure.data[3].z, dtype=float)
+    assert np.allclose(after, ui.state["tiles"][1], equal_nan=True) and not np.allclose(before, after, equal_nan=True)
+
+
+def test_exercise_solution_passes_and_wrong_fails():
+    ex = cnn.exercise_shift_test()
+    good = lambda f, x, dy, dx: float((f(torch.roll(x, (dy, dx), (-2, -1))) - torch.roll(f(x), (dy, dx), (-2, -1))).abs().max())  # noqa: E731
+    assert ex.check(good, strict=True)
+    assert not ex.check(lambda f, x, dy, dx: 0.0)
+
+
+# -- bad input ---------------------------------------------------------------------------
+@given(st.sampled_from([float("nan"), float("inf")]))
+def test_rejects_nonfinite_images(bad):
+    x = X.clone()
+    x[0, 0, 0, 0] = bad
+    assert_rejects(cnn.equivariance_error, "x", circ, x, [(1, 0)])
+
+
+@given(st.floats(max_value=0.0, allow_nan=False))
+def test_rejects_bad_hyperparameters(v):
+    phi = lambda x: x.sum(-1)  # noqa: E731
+    assert_rejects(cnn.activation_maximization, "l2", phi, (2, 3), l2=v)
+    assert_rejects(cnn.activation_maximization, "lr", phi, (2, 3), lr=v)
+    assert_rejects(cnn.train_cnn, "lr", torch.zeros(4, 8, 8), torch.zeros(4, dtype=torch.long), lr=v)
+
+
+@given(st.integers(min_value=1, max_value=7).filter(lambda s: s != 8))
+def test_rejects_wrong_image_size(s):
+    p = cnn.init_cnn(1)
+    assert_rejects(cnn.cnn_forward, "x", p, torch.zeros(2, s, s))
+
+
+def test_rejects_misc():
+    phi = lambda x: x.sum(-1)  # noqa: E731
+    assert_rejects(cnn.activation_maximization, "phi", 3, (2, 3))
+    assert_rejects(cnn.activation_maximization, "shape", phi, (3,))
+    assert_rejects(cnn.activation_maximization, "phi", lambda x: x.sum(), (2, 3))
+    assert_rejects(cnn.activation_maximization, "shape", phi, (2, 3), tv=0.1)
+    assert_rejects(cnn.equivariance_error, "shifts", circ, X, [])
+    assert_rejects(cnn.init_cnn, "kernel_size", 1, kernel_size=4)
+    assert_rejects(cnn.train_cnn, "y", torch.zeros(4, 8, 8), torch.zeros(4))
+    assert_rejects(cnn.train_cnn, "y", torch.zeros(4, 8, 8), torch.full((4,), 12))
+    assert_rejects(cnn.train_cnn, "mask", torch.zeros(4, 8, 8), torch.zeros(4, dtype=torch.long),
+                   mask=torch.zeros(4, 1))
+    assert_rejects(cnn.conv_weight_grad_unfold, "grad_out", X, torch.zeros(3, 4, 5, 5), 3)

@@ -1,0 +1,251 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, strategies as st
+from scipy import stats
+
+from course_lib import langevin
+from course_lib.benchmarking import BENCHMARKS
+from course_lib.device import generator
+from course_lib.validate import Diverged
+from course_lib.widgets import REGISTRY
+from tests.helpers import assert_rejects
+
+
+def quad_grad(x):
+    return x  # U = x^2 / 2 (an OU process)
+
+
+def quad(x):
+    return 0.5 * (x**2).sum(1)
+
+
+# --- potentials ---------------------------------------------------------------------------
+@pytest.mark.parametrize("U, grad, dim", [(langevin.double_well, langevin.double_well_grad, 1),
+                                          (langevin.banana, langevin.banana_grad, 2)])
+def test_gradients_match_autograd(U, grad, dim):
+    x = torch.randn(7, dim, dtype=torch.float64, generator=torch.Generator().manual_seed(0)).requires_grad_()
+    (auto,) = torch.autograd.grad(U(x).sum(), x)
+    assert torch.allclose(grad(x.detach()), auto, atol=1e-12)
+
+
+# --- Gibbs density and KS ----------------------------------------------------------------------
+def test_gibbs_density_of_quadratic_is_gaussian():
+    grid = torch.linspace(-8, 8, 4001, dtype=torch.float64)
+    p = langevin.gibbs_density(quad, 2.5, grid)
+    ref = stats.norm(scale=1 / math.sqrt(2.5)).pdf(grid.numpy())
+    assert np.max(np.abs(p.numpy() - ref)) < 1e-6
+
+
+def test_gibbs_density_batched_and_2d_separable():
+    g = torch.linspace(-3, 3, 301, dtype=torch.float64)
+    betas = torch.tensor([0.5, 2.0], dtype=torch.float64)
+    pb = langevin.gibbs_density(langevin.double_well, betas, g)
+    assert pb.shape == (2, 301)
+    assert torch.allclose(pb[1], langevin.gibbs_density(langevin.double_well, 2.0, g))
+    # U(x, y) = x^2/2 + y^2/2 factorizes: the 2-D density is the product of 1-D ones
+    p2 = langevin.gibbs_density(quad, 1.0, (g, g))
+    p1 = langevin.gibbs_density(quad, 1.0, g)
+    assert torch.allclose(p2, p1[:, None] * p1[None, :], atol=1e-8)
+    assert torch.trapezoid(torch.trapezoid(p2, g, dim=1), g) == pytest.approx(1.0, abs=1e-10)
+
+
+def test_ks_distance_matches_scipy_kstest():
+    grid = torch.linspace(-8, 8, 8001, dtype=torch.float64)
+    p = langevin.gibbs_density(quad, 1.0, grid)
+    x = torch.randn(3, 500, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 1.1 + 0.05
+    d = langevin.ks_distance(x, grid, p)
+    for i in range(3):
+        ref = stats.kstest(x[i].numpy(), stats.norm.cdf).statistic
+        assert float(d[i]) == pytest.approx(ref, abs=2e-5)
+    # a mask keeps a subset of each row
+    valid = torch.zeros_like(x, dtype=torch.bool)
+    valid[:, :200] = True
+    dm = langevin.ks_distance(x, grid, p, valid=valid)
+    assert float(dm[0]) == pytest.approx(stats.kstest(x[0, :200].numpy(), stats.norm.cdf).statistic, abs=2e-5)
+
+
+def test_ks_critical_is_kolmogorov_quantile():
+    assert langevin.ks_critical(10_000, 0.001) == pytest.approx(stats.kstwo.isf(0.001, 10_000))
+    assert langevin.ks_critical(10_000, 0.001) == pytest.approx(math.sqrt(math.log(2 / 0.001) / 2) / 100, rel=0.01)
+
+
+# --- the sampler --------------------------------------------------------------------------------
+def test_gibbs_limit_statistical():
+    """4,000 independent chains on the double well at beta = 2 against exp(-2U)/Z.
+
+    Tolerance: the chains share nothing, so their final states are N = 4,000 independent draws
+    (effective sample size = N). For exact Gibbs draws P(KS > kstwo.isf(0.001, N)) = 0.001
+    (critical value ~ 1.95/sqrt(N) = 0.031); the O(eta) Euler bias at eta = 0.01 is ~0.006
+    (measured with 20,000 chains), well inside. Started symmetric (uniform on [-2, 2]) and run for
+    time 10, so within-well relaxation (rate U''(1) = 8) is complete.
+    """
+    n = 4000
+    x0 = torch.rand(n, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64) * 4 - 2
+    x = langevin.sgld(langevin.double_well_grad, x0, 0.01, 2.0, 1000, seed=11)
+    grid = torch.linspace(-3, 3, 3001, dtype=torch.float64)
+    crit = langevin.ks_critical(n, 0.001)
+    assert float(langevin.ks_distance(x[:, 0], grid, langevin.gibbs_density(langevin.double_well, 2.0, grid))) <= crit
+    # power: the sqrt(eta/beta) trap samples exp(-2 beta U); the same test must reject it
+    trap = langevin.sgld(langevin.double_well_grad, x0, 0.01, 4.0, 1000, seed=11)  # = noise sqrt(eta/2)
+    assert float(langevin.ks_distance(trap[:, 0], grid, langevin.gibbs_density(langevin.double_well, 2.0, grid))) > crit
+
+
+def test_per_chain_beta_matches_euler_maruyama_ou_variance():
+    # On U = x^2/2 the chain is x' = (1-eta) x + sqrt(2 eta/beta) z: stationary variance 2/(beta (2-eta))
+    n, eta = 20_000, 0.2
+    beta = torch.tensor([0.5, 4.0], dtype=torch.float64).repeat_interleave(n)
+    x = langevin.sgld(quad_grad, torch.zeros(2 * n, 1, dtype=torch.float64), eta, beta, 100, seed=3)
+    for i, b in enumerate([0.5, 4.0]):
+        var = float(x[i * n:(i + 1) * n].var())
+        exact = 2 / (b * (2 - eta))
+        assert abs(var - exact) <= 5 * exact * math.sqrt(2 / n)  # 5 standard errors of a Gaussian variance
+
+
+def test_trace_shape_and_seed_determinism():
+    x0 = torch.zeros(5, 1, dtype=torch.float64)
+    tr = langevin.sgld(langevin.double_well_grad, x0, 0.01, 1.0, 20, seed=4, return_trace=True)
+    assert tr.shape == (21, 5, 1) and torch.equal(tr[0], x0)
+    again = langevin.sgld(langevin.double_well_grad, x0, 0.01, 1.0, 20, seed=4)
+    assert torch.equal(tr[-1], again)
+
+
+def test_divergence_is_reported_never_nan():
+    x0 = torch.full((50, 1), 1.0, dtype=torch.float64)
+    with pytest.raises(Diverged, match="step_size"):
+        langevin.sgld(langevin.double_well_grad, x0, 0.5, 2.0, 100)
+    run = langevin.sgld_run(langevin.double_well_grad, x0, 0.5, 2.0, 100, return_trace=True)
+    assert run.fraction_diverged == 1.0
+    assert bool(torch.isfinite(run.x).all()) and bool(torch.isfinite(run.trace).all())
+    assert bool((run.diverged_at > 0).all())
+
+
+def test_gradient_descent_stays_on_the_saddle():
+    w = langevin.gradient_descent(langevin.banana_grad, torch.tensor([[0.0, 1.0]], dtype=torch.float64), 0.02, 500)
+    assert float(w.norm()) < 1e-6
+
+
+# --- metastability ------------------------------------------------------------------------------
+def test_transition_counts_match_a_recount_of_the_trace():
+    x0 = torch.full((6, 1), -1.0, dtype=torch.float64)
+    counts, _ = langevin.transition_counts(langevin.double_well_grad, x0, 0.02, 1.5, 1500, seed=8)
+    tr = langevin.sgld(langevin.double_well_grad, x0, 0.02, 1.5, 1500, seed=8, return_trace=True)[:, :, 0].numpy()
+    for c in range(6):
+        state, n = -1, 0
+        for v in tr[1:, c]:
+            new = 1 if v > 0.5 else (-1 if v < -0.5 else state)
+            n += new != state
+            state = new
+        assert counts[c] == n
+    assert counts.sum() > 0
+
+
+def test_mfpt_rate_approaches_kramers_at_large_beta():
+    # Kramers is the beta -> infinity limit; corrections are O(1/(beta dU))
+    r = [langevin.mfpt_rate(langevin.double_well, b) / langevin.kramers_rate(b) for b in (4.0, 12.0)]
+    assert abs(r[1] - 1) < abs(r[0] - 1) and abs(r[1] - 1) < 0.05
+
+
+# --- bounds ----------------------------------------------------------------------------------------
+def test_stability_bound_closed_form():
+    e = np.full(100, 0.1)
+    b = langevin.stability_bound(e, beta=10.0, n=50, L=0.5, C=2.0)  # eta beta L^2 = 0.25 < 1: k0 = 1
+    assert b[-1] == pytest.approx(2.0 / 50 * (1 + 0.5 * math.sqrt(10.0 * 0.1 * 99)))
+    big = langevin.stability_bound(e, beta=1000.0, n=50, L=0.5)  # never small: k0 = N, bound = k/n
+    assert np.allclose(big, np.arange(1, 101) / 50)
+
+
+def test_pac_bayes_bound_closed_form():
+    e, g = np.array([0.1, 0.2, 0.3]), np.array([1.0, 0.5, 0.25])
+    lam, beta, n, delta = 0.5, 8.0, 100, 0.05
+    T = np.cumsum(e)
+    kl = beta / 4 * np.sum(e * g * np.exp(-lam * (T[-1] - T) / 2))
+    expect = math.sqrt((kl + math.log(2 * math.sqrt(n) / delta)) / (2 * n))
+    assert langevin.pac_bayes_bound(e, g, beta, lam, n, delta=delta)[-1] == pytest.approx(expect)
+
+
+def test_sigmoid_loss_sgld_gradient_energy_matches_autograd():
+    X = torch.randn(40, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    y = torch.where(X[:, 0] > 0, 1.0, -1.0).double()
+    out = langevin.sigmoid_loss_sgld(X, y, X, y, 0.1, 50.0, 0.1, 1, n_chains=4, record_every=1, seed=9)
+    w0 = torch.randn(4, 5, generator=generator(9), dtype=torch.float64) / math.sqrt(0.1 * 50.0)
+    w0.requires_grad_()
+    F = torch.sigmoid(-(w0 @ (X * y[:, None]).T)).mean(1).sum()
+    (g,) = torch.autograd.grad(F, w0)
+    assert out["grad_sq"][0] == pytest.approx(float((g**2).sum(1).mean()), rel=1e-10)
+    assert out["gap"][0] == pytest.approx(0.0, abs=1e-12)  # same train and test set
+
+
+# --- widget ----------------------------------------------------------------------------------------
+def test_widget_moves_update_the_figure():
+    assert "07 SGLD Gibbs limit" in REGISTRY
+    G = langevin.stationary_grid(betas=(1.0, 3.0), etas=(0.01, 0.5), n_chains=300, sim_time=1.0, seed=1)
+    ui = langevin.build_gibbs_widget(G)
+    assert np.allclose(ui.trace_data(1), G.gibbs[0]) and np.allclose(ui.trace_data(0), G.hist[0, 0])
+    ui.controls["beta"].value = 1
+    assert np.allclose(ui.trace_data(1), G.gibbs[1]) and np.allclose(ui.trace_data(0), G.hist[1, 0])
+    assert np.isfinite(G.ks[1, 0]) and f"{G.ks[1, 0]:.3f}" in ui.figure.layout.title.text
+    ui.controls["eta"].value = 1  # eta = 0.5: every chain diverges, shown as such, no NaN
+    assert G.diverged[1, 1] == 1.0
+    assert "diverged" in ui.figure.layout.title.text and np.all(ui.trace_data(0) == 0)
+
+
+def test_benchmark_registered():
+    assert "07 sgld: batched vs loop over chains" in BENCHMARKS
+
+
+# --- exercises -------------------------------------------------------------------------------------
+def test_exercises_accept_solution_and_catch_the_noise_trap(capsys):
+    ex = langevin.exercise_sgld_step()
+    assert ex.check(lambda x, g, eta, beta, z: x - eta * g + math.sqrt(2 * eta / beta) * z, strict=True)
+    assert not ex.check(lambda x, g, eta, beta, z: x - eta * g + math.sqrt(eta / beta) * z)
+    assert "exp(-2 beta U)" in capsys.readouterr().out
+    ex2 = langevin.exercise_gibbs_normalizer()
+    assert ex2.check(lambda U, beta, grid: float(torch.trapezoid(torch.exp(-beta * U(grid)), grid)), strict=True)
+    assert not ex2.check(lambda U, beta, grid: float(torch.exp(-beta * U(grid)).sum()))
+    assert "grid spacing" in capsys.readouterr().out
+
+
+# --- bad input ---------------------------------------------------------------------------------------
+X0 = torch.zeros(3, 1, dtype=torch.float64)
+
+
+@given(st.one_of(st.floats(max_value=0.0), st.just(math.nan), st.just(math.inf)))
+def test_rejects_bad_step_size(eta):
+    assert_rejects(langevin.sgld, "step_size", quad_grad, X0, eta, 1.0, 5)
+
+
+@given(st.one_of(st.floats(max_value=0.0), st.just(math.nan), st.just(-math.inf)))
+def test_rejects_bad_beta(beta):
+    assert_rejects(langevin.sgld, "beta", quad_grad, X0, 0.1, beta, 5)
+    assert_rejects(langevin.gibbs_density, "beta", langevin.double_well, beta, torch.linspace(-1, 1, 5))
+
+
+@given(st.integers(max_value=0))
+def test_rejects_bad_n_steps(n):
+    assert_rejects(langevin.sgld, "n_steps", quad_grad, X0, 0.1, 1.0, n)
+
+
+@given(st.sampled_from([torch.zeros(3), torch.zeros(2, 2, 2), torch.tensor([[math.nan]]), "x"]))
+def test_rejects_bad_x0(x0):
+    assert_rejects(langevin.sgld, "x0", quad_grad, x0, 0.1, 1.0, 5)
+
+
+def test_rejects_other_bad_arguments():
+    assert_rejects(langevin.sgld, "grad_U", "not callable", X0, 0.1, 1.0, 5)
+    assert_rejects(langevin.sgld, "grad_U", lambda x: x[:, :0], X0, 0.1, 1.0, 5)
+    assert_rejects(langevin.sgld, "step_size", quad_grad, X0, torch.tensor([0.1, 0.1]), 1.0, 5)
+    assert_rejects(langevin.sgld, "beta", quad_grad, X0, 0.1, torch.tensor([1.0, -1.0, 1.0]), 5)
+    assert_rejects(langevin.gibbs_density, "grid", langevin.double_well, 1.0, torch.tensor([0.0, 0.0, 1.0]))
+    assert_rejects(langevin.ks_distance, "density", torch.zeros(10), torch.linspace(0, 1, 5), torch.ones(4))
+    assert_rejects(langevin.ks_critical, "alpha", 10, 1.5)
+    assert_rejects(langevin.stability_bound, "step_sizes", [0.1, -0.1], 1.0, 10, 1.0)
+    assert_rejects(langevin.pac_bayes_bound, "grad_sq", [0.1, 0.1], [1.0], 1.0, 0.1, 10)
+    assert_rejects(langevin.pac_bayes_bound, "delta", [0.1], [1.0], 1.0, 0.1, 10, delta=0.0)
+    assert_rejects(langevin.double_well, "x", torch.zeros(3, 2))
+    assert_rejects(langevin.build_gibbs_widget, "grid", "nope")
+    X = torch.zeros(4, 2, dtype=torch.float64)
+    assert_rejects(langevin.sigmoid_loss_sgld, "y_train", X, torch.tensor([1.0, 0.0, 1.0, -1.0]), X,
+                   torch.ones(4), 0.1, 1.0, 0.1, 2)

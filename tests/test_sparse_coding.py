@@ -1,0 +1,150 @@
+"""Tests for course_lib.sparse_coding (lecture 02): whitening, patches, dictionary learning,
+atom measurements, and bad-input errors."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_lib import sparse_coding as sc
+from tests.helpers import assert_rejects
+
+G = torch.Generator().manual_seed(0)
+
+
+@pytest.fixture(scope="module")
+def patches():
+    return sc.natural_patches(8, 600, seed=0)
+
+
+def test_natural_patches_shape_scale_and_determinism(patches):
+    assert patches.shape == (600, 64)
+    assert float(patches.std()) == pytest.approx(1.0, rel=1e-4)
+    assert torch.equal(patches, sc.natural_patches(8, 600, seed=0))
+    raw = sc.natural_patches(6, 50, seed=1, whiten=False)
+    assert raw.shape == (50, 36) and torch.allclose(raw.mean(1), torch.zeros(50), atol=1e-5)
+
+
+def test_whitening_flattens_the_spectrum():
+    """Natural images have a ~1/f amplitude spectrum; the O&F filter makes it flat-ish."""
+    from course_lib.data import sample_photographs
+
+    img = sample_photographs()[0]
+
+    def slope(im):
+        P = torch.fft.rfft2(im - im.mean()).abs()
+        fy = torch.fft.fftfreq(im.shape[0])[:, None]
+        fx = torch.fft.rfftfreq(im.shape[1])[None, :]
+        f = torch.sqrt(fy**2 + fx**2)
+        band = (f > 0.02) & (f < 0.2)
+        return np.polyfit(np.log(f[band].numpy()), np.log(P[band].numpy()), 1)[0]
+
+    assert slope(img) < -0.7 and abs(slope(sc.whiten(img))) < abs(slope(img)) / 2
+
+
+def test_renormalize_keeps_product_and_unit_columns():
+    D = torch.randn(2, 9, 5, generator=G, dtype=torch.float64) * 3
+    A = torch.randn(2, 5, 7, generator=G, dtype=torch.float64)
+    Dn, An = sc.renormalize(D, A)
+    assert torch.allclose(Dn.norm(dim=-2), torch.ones(2, 5, dtype=torch.float64))
+    assert torch.allclose(Dn @ An, D @ A)
+
+
+def test_fista_codes_match_sklearn_lasso():
+    from sklearn.linear_model import Lasso
+
+    from course_lib.sparse_coding import _fista_codes
+
+    D = sc.renormalize(torch.randn(20, 10, generator=G, dtype=torch.float64))
+    x = torch.randn(20, 3, generator=G, dtype=torch.float64)
+    lam = 0.3
+    A = _fista_codes(D[None], x[None], torch.zeros(1, 10, 3, dtype=torch.float64), torch.tensor([lam], dtype=torch.float64), 3000)[0]
+    for j in range(3):  # sklearn's Lasso: 1/(2n)||x - Da||^2 + alpha||a||_1, n = 20
+        ref = Lasso(alpha=lam / 20, fit_intercept=False, tol=1e-12, max_iter=100000).fit(D.numpy(), x[:, j].numpy()).coef_
+        assert np.allclose(A[:, j].numpy(), ref, atol=1e-5)
+
+
+def test_learn_dictionary_shapes_energy_and_batching(patches):
+    D, A = sc.learn_dictionary(patches, 16, 0.5, n_iter=5, seed=0)
+    assert D.shape == (64, 16) and A.shape == (16, 600)
+    assert torch.allclose(D.norm(dim=0), torch.ones(16), atol=1e-5)
+    lams = torch.tensor([0.2, 0.5])
+    Dg, Ag = sc.learn_dictionary(patches, 16, lams, n_iter=5, seed=0)
+    assert Dg.shape == (2, 64, 16) and Ag.shape == (2, 16, 600)
+    assert torch.allclose(Dg[1], D, atol=1e-4)  # the batched lambda grid = separate runs
+    # more iterations lower the O&F energy; larger lambda gives sparser codes
+    D2, A2 = sc.learn_dictionary(patches, 16, 0.5, n_iter=15, seed=0)
+    assert float(sc.sparse_coding_energy(patches, D2, A2, 0.5)) < float(sc.sparse_coding_energy(patches, D, A, 0.5))
+    assert float((Ag[1] != 0).sum()) < float((Ag[0] != 0).sum())
+
+
+def test_pca_atoms_match_sklearn(patches):
+    from sklearn.decomposition import PCA
+
+    U, var = sc.pca_atoms(patches.double(), 5)
+    ref = PCA(5, svd_solver="full").fit(patches.double().numpy())
+    assert np.allclose(np.abs(U.T.numpy() @ ref.components_.T), np.eye(5), atol=1e-6)
+    assert np.allclose(var.numpy(), ref.explained_variance_, rtol=1e-8)
+
+
+def test_spread_and_orientation_references():
+    s = 8
+    delta = torch.zeros(s * s, 1)
+    delta[27] = 1.0
+    flat = torch.ones(s * s, 1)
+    spread = sc.spatial_spread(torch.cat([delta, flat], 1))
+    assert float(spread[0]) == pytest.approx(0.0, abs=1e-6)
+    assert float(spread[1]) == pytest.approx(math.sqrt((s * s - 1) / 6), rel=1e-6)
+    yy, xx = torch.meshgrid(torch.arange(s), torch.arange(s), indexing="ij")
+    grating = torch.cos(2 * math.pi * 0.25 * xx.double()).reshape(-1, 1)
+    noise = torch.randn(s * s, 200, generator=G, dtype=torch.float64)
+    assert float(sc.orientation_selectivity(grating)[0]) > 0.8  # leakage of the 8-pixel window
+    assert float(sc.orientation_selectivity(noise).median()) < 0.3
+    fy, fx = sc.peak_frequency(grating, pad=32)
+    assert abs(float(fx)) == pytest.approx(0.25) and float(fy) == 0.0
+
+
+def test_grating_responses_simple_vs_complex():
+    yy, xx = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
+    gabor = (torch.cos(2 * math.pi * 0.25 * xx) * torch.exp(-((xx - 3.5) ** 2 + (yy - 3.5) ** 2) / 8)).double().reshape(-1)
+    simple, complex_ = sc.grating_responses(gabor, 0.0, 0.25, n_phases=8, pool=2)
+    assert float(simple.min()) == pytest.approx(0.0, abs=1e-9)
+    assert float(complex_.min() / complex_.max()) >= math.cos(math.pi * 0.25) - 1e-9
+
+
+def test_exercise_renormalize():
+    ex = sc.exercise_renormalize()
+    assert ex.check(lambda D, A: sc.renormalize(D, A), strict=True)
+    assert not ex.check(lambda D, A: (D / D.norm(dim=0), A))
+
+
+# -- bad input ---------------------------------------------------------------------------
+@given(st.integers(max_value=1))
+def test_rejects_bad_sizes(v):
+    assert_rejects(sc.natural_patches, "size", v, 10)
+    assert_rejects(sc.natural_patches, "n", 8, v - 1)
+    assert_rejects(sc.learn_dictionary, "n_atoms", torch.randn(10, 4), v - 1, 0.1, 2)
+
+
+@given(st.floats(max_value=-1e-6, allow_nan=False, allow_infinity=False))
+def test_rejects_negative_lambda(v):
+    assert_rejects(sc.learn_dictionary, "lam", torch.randn(10, 4), 3, v, 2)
+    assert_rejects(sc.learn_dictionary, "lam", torch.randn(10, 4), 3, torch.tensor([0.1, v]), 2)
+
+
+@given(st.sampled_from([float("nan"), float("inf")]))
+def test_rejects_nonfinite_patches(bad):
+    P = torch.randn(10, 4)
+    P[3, 1] = bad
+    assert_rejects(sc.learn_dictionary, "patches", P, 3, 0.1, 2)
+
+
+def test_rejects_misc():
+    assert_rejects(sc.natural_patches, "whiten", 8, 10, whiten="yes")
+    assert_rejects(sc.spatial_spread, "atoms", torch.randn(10, 3))
+    assert_rejects(sc.renormalize, "D", torch.zeros(4, 2))
+    assert_rejects(sc.renormalize, "A", torch.randn(4, 2), torch.randn(3, 5))
+    assert_rejects(sc.whiten, "image", torch.randn(4))
+    assert_rejects(sc.whiten, "f0", torch.randn(8, 8), f0=0.0)
