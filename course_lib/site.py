@@ -16,7 +16,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
+MATHJAX_CONFIG = "?config=TeX-AMS-MML_HTMLorMML-full,Safe"  # the configs jupyter-server-mathjax ships
+# That MathJax copy ships only the STIX-Web fonts: ask for them, or math falls back to local fonts.
+MATHJAX_FONTS = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({"HTML-CSS": {webFont: "STIX-Web", '
+                 'availableFonts: [], preferredFont: null, imageFont: null}});</script>')
 EXTERNAL_SCRIPT = re.compile(r"<script[^>]+src=[\"']https?://", re.IGNORECASE)
 # Known CDN tags that the page does not need offline: nbconvert's require.js (only for widget
 # managers, and we store no widget state) and plotly's per-figure MathJax 3 (the page already
@@ -52,6 +55,7 @@ def export_html(nb, mathjax_url: str) -> str:
 
     body, _ = HTMLExporter(mathjax_url=mathjax_url).from_notebook_node(nb)
     body = DROPPABLE_CDN_TAGS.sub("", body)
+    body = body.replace(f'<script src="{mathjax_url}"', f'{MATHJAX_FONTS}\n<script src="{mathjax_url}"', 1)
     external = EXTERNAL_SCRIPT.findall(body)
     if external:
         raise RuntimeError(f"page would load {len(external)} script(s) from the network")
