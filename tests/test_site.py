@@ -1,22 +1,36 @@
 """`make html` pages load nothing from the network: plotly.js inline, MathJax local."""
 import nbformat
+import pytest
 import plotly.graph_objects as go
 import plotly.io as pio
 
 from course_lib import site
+from course_lib.plotting import RENDERER
+
+
+def site_renderers():
+    return RENDERER.split("+")
 
 
 def _notebook_with_figure():
     fig = go.Figure(go.Scatter(y=[1, 3, 2]))
-    bundle = pio.renderers["plotly_mimetype+notebook"].to_mimebundle(fig.to_dict())
+    bundle = {}
+    for name in site_renderers():
+        bundle.update(pio.renderers[name].to_mimebundle(fig.to_dict()))
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# Title\nSome math $x^2$."),
                 nbformat.v4.new_code_cell("fig", outputs=[nbformat.v4.new_output("display_data", data=bundle)])]
     return nb
 
 
-def test_exported_page_has_no_network_scripts(tmp_path):
-    url = site.copy_mathjax(tmp_path)
+@pytest.fixture(scope="module")
+def site_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("html")
+    return out, site.copy_mathjax(out)
+
+
+def test_exported_page_has_no_network_scripts(site_dir):
+    tmp_path, url = site_dir
     assert (tmp_path / "mathjax" / "MathJax.js").exists()
     body = site.export_html(_notebook_with_figure(), url)
     assert not site.EXTERNAL_SCRIPT.search(body)
@@ -24,8 +38,8 @@ def test_exported_page_has_no_network_scripts(tmp_path):
     assert "Plotly.newPlot" in body or "plotly" in body.lower()
 
 
-def test_config_named_in_url_ships_with_mathjax(tmp_path):
-    site.copy_mathjax(tmp_path)
+def test_config_named_in_url_ships_with_mathjax(site_dir):
+    tmp_path, _ = site_dir
     config = site.MATHJAX_CONFIG.split("=", 1)[1].split(",")[0]
     assert (tmp_path / "mathjax" / "config" / f"{config}.js").exists()
 
