@@ -43,14 +43,14 @@ __all__ = [
     "layered_thresholding",
     "relu_network",
     "gaussian_dictionary",
+    "spectral_dictionary",
     "sparse_codes",
     "recovery_experiment",
     "two_layer_dictionaries",
     "multilayer_experiment",
     "compare_with_sklearn",
     "bench_fista_vs_lasso",
-    "build_soft_threshold_widget",
-    "build_recovery_widget",
+    "build_sparse_coding_widget",
     "exercise_soft_threshold",
     "exercise_ista_step",
 ]
@@ -58,13 +58,14 @@ __all__ = [
 
 # ----------------------------------------------------------------------------- thresholds
 def _beta(beta, z: torch.Tensor) -> torch.Tensor | float:
-    if isinstance(beta, (torch.Tensor, np.ndarray, list, tuple)) and np.size(beta) != 1:
+    """beta as a float, or a tensor (>= 0) that broadcasts against ``z``."""
+    if isinstance(beta, (torch.Tensor, np.ndarray, list, tuple)):
         b = as_tensor(beta, "beta", dtype=z.dtype, device=z.device)
         if bool((b < 0).any()):
             raise ValueError("beta: must be >= 0")
         try:
-            torch.broadcast_shapes(b.shape, z.shape)
-        except RuntimeError as err:
+            np.broadcast_shapes(tuple(b.shape), tuple(z.shape))  # (torch.broadcast_shapes costs ~1 s on first use)
+        except ValueError as err:
             raise ValueError(f"beta: shape {tuple(b.shape)} does not broadcast to {tuple(z.shape)}") from err
         return b
     return check_positive(beta, "beta", allow_zero=True)
@@ -112,10 +113,11 @@ def _signals(y, D: torch.Tensor, name: str = "y") -> tuple[torch.Tensor, bool]:
 
 def _column_beta(beta, batch: int, D: torch.Tensor) -> torch.Tensor:
     """beta as a ``(1, batch)`` tensor: a scalar or one value per signal."""
-    if isinstance(beta, (torch.Tensor, np.ndarray, list, tuple)) and np.size(beta) != 1:
-        b = as_tensor(beta, "beta", ndim=1, dtype=D.dtype, device=D.device)
-        if b.shape[0] != batch:
-            raise ValueError(f"beta: expected a scalar or {batch} values (one per signal), got {tuple(b.shape)}")
+    if isinstance(beta, (torch.Tensor, np.ndarray, list, tuple)):
+        b = as_tensor(beta, "beta", ndim=(0, 1), dtype=D.dtype, device=D.device)
+        b = b.reshape(1).expand(batch) if b.numel() == 1 else b
+        if b.shape != (batch,):
+            raise ValueError(f"beta: expected a scalar or {batch} values (one per signal), got shape {tuple(b.shape)}")
         if bool((b < 0).any()):
             raise ValueError("beta: must be >= 0")
         return b[None, :]
@@ -189,6 +191,8 @@ def _proximal_gradient(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, histor
         x = torch.zeros(n, y.shape[1], dtype=D.dtype, device=D.device)
     else:
         x = as_tensor(x0, "x0", ndim=(1, 2), dtype=D.dtype, device=D.device)
+        if x.shape[0] != n:
+            raise ValueError(f"x0: expected {n} rows (one per atom), got shape {tuple(x.shape)}")
         x = x[:, None].expand(n, y.shape[1]).clone() if x.ndim == 1 else x.clone()
         if x.shape != (n, y.shape[1]):
             raise ValueError(f"x0: expected shape {(n, y.shape[1])}, got {tuple(x.shape)}")
@@ -255,10 +259,10 @@ def basis_pursuit(D, y, *, nonneg: bool = False, chunk: int = 8, progress: bool 
     B = y.shape[1]
     Dn = D.detach().cpu().double().numpy()
     Yn = y.detach().cpu().double().numpy()
-    blocks = [Dn] * B if Dn.ndim == 2 else list(Dn)
+    A_all = np.broadcast_to(Dn, (B, m, n)) if Dn.ndim == 2 else Dn
     if not nonneg:
-        blocks = [np.hstack([Db, -Db]) for Db in blocks]
-    width = blocks[0].shape[1]
+        A_all = np.concatenate([A_all, -A_all], axis=2)
+    width = A_all.shape[2]
     out = np.empty((n, B))
     starts = range(0, B, chunk)
     if progress:
@@ -267,8 +271,12 @@ def basis_pursuit(D, y, *, nonneg: bool = False, chunk: int = 8, progress: bool 
         starts = tqdm(starts, desc=f"basis pursuit: {B} LPs", unit="call", leave=False)
     for c0 in starts:  # the loop is over solver calls only; each LP holds `chunk` problems
         k = min(chunk, B - c0)
-        A = sp.block_diag([sp.csr_matrix(Ab) for Ab in blocks[c0 : c0 + k]], format="csc")
-        res = linprog(np.ones(width * k), A_eq=A, b_eq=Yn[:, c0 : c0 + k].T.ravel(), bounds=(0, None), method="highs-ds", options={"presolve": False})
+        # block-diagonal constraint matrix in CSC form, built directly from the dense blocks
+        data = np.ascontiguousarray(A_all[c0 : c0 + k].transpose(0, 2, 1)).ravel()
+        rows = (np.arange(k)[:, None, None] * m + np.arange(m)[None, None, :]).repeat(width, axis=1).ravel()
+        A = sp.csc_matrix((data, rows, np.arange(0, k * width * m + 1, m)), shape=(k * m, k * width))
+        res = linprog(np.ones(width * k), A_eq=A, b_eq=Yn[:, c0 : c0 + k].T.ravel(), bounds=(0, None),
+                      method="highs-ds", options={"presolve": False})
         if res.status != 0:
             raise ValueError(f"y: basis pursuit LP failed for signals {c0}..{c0 + k - 1}: {res.message}")
         z = res.x.reshape(k, width)
@@ -380,13 +388,14 @@ def l1_statistical_dimension(rho) -> np.ndarray:
     normalised statistical dimension of the $\ell_1$ descent cone at a $\rho n$-sparse vector
     (Amelunxen, Lotz, McCoy & Tropp 2014, Prop. 4.5).  BP recovers from $m$ Gaussian
     measurements w.h.p. when $m > n\psi(s/n)$ and fails when $m < n\psi(s/n)$ (Donoho-Tanner curve)."""
-    from scipy.stats import norm
+    from scipy.special import erfc  # (scipy.stats would cost ~1.5 s to import)
 
     r = np.atleast_1d(np.asarray(rho, dtype=float))
     if not np.all(np.isfinite(r)) or np.any(r < 0) or np.any(r > 1):
         raise ValueError("rho: must lie in [0, 1]")
     tau = np.linspace(0.0, 8.0, 8001)[None, :]
-    tail = 2.0 * ((1.0 + tau**2) * norm.sf(tau) - tau * norm.pdf(tau))  # E(|g| - tau)_+^2
+    sf, pdf = 0.5 * erfc(tau / math.sqrt(2.0)), np.exp(-0.5 * tau**2) / math.sqrt(2.0 * math.pi)
+    tail = 2.0 * ((1.0 + tau**2) * sf - tau * pdf)  # E(|g| - tau)_+^2
     vals = r[:, None] * (1.0 + tau**2) + (1.0 - r[:, None]) * tail
     out = vals.min(1)
     return out if np.ndim(rho) else out[0]
@@ -423,8 +432,8 @@ def layered_thresholding(x, dictionaries: Sequence, betas: Sequence, nonneg: boo
     $\mathrm{ReLU}(W_i\,\cdot + b_i)$ with $W_i = D_i^\top$, $b_i = -\beta_i$.
 
     ``x`` (m,) or (m, batch); ``dictionaries`` $D_1$ (m, n_1), $D_2$ (n_1, n_2), ...; each
-    ``betas[i]`` is a scalar or broadcasts against the code (n_i, batch): (n_i, 1) per atom,
-    (1, batch) per signal.  Returns the list of codes, one per layer."""
+    ``betas[i]`` is a scalar, one value per atom ((n_i,) or (n_i, 1)), or anything that broadcasts
+    against the code (n_i, batch), e.g. (1, batch) per signal.  Returns the codes, one per layer."""
     if not isinstance(dictionaries, (list, tuple)) or len(dictionaries) == 0:
         raise TypeError("dictionaries: expected a non-empty list of matrices")
     if not isinstance(betas, (list, tuple)) or len(betas) != len(dictionaries):
@@ -443,6 +452,8 @@ def layered_thresholding(x, dictionaries: Sequence, betas: Sequence, nonneg: boo
     codes = []
     for i, (D, beta) in enumerate(zip(Ds, betas)):
         z = D.T @ code
+        if isinstance(beta, (torch.Tensor, np.ndarray, list, tuple)) and np.ndim(beta) == 1 and len(beta) == D.shape[1]:
+            beta = as_tensor(beta, f"betas[{i}]")[:, None]  # one threshold per atom
         try:
             code = step(z, beta)
         except (TypeError, ValueError) as err:
@@ -482,6 +493,21 @@ def gaussian_dictionary(m: int, n: int, batch: int | None = None, *, seed: int =
     shape = (m, n) if batch is None else (check_int(batch, "batch", min_value=1), m, n)
     D = torch.randn(shape, generator=g, device=dev, dtype=dtype)
     return D / D.norm(dim=-2, keepdim=True)
+
+
+def spectral_dictionary(m: int, n: int, decay: float = 0.5, *, seed: int = 0, device=None, dtype=torch.float64) -> torch.Tensor:
+    r"""$D = U\,\mathrm{diag}(j^{-\text{decay}})\,V^\top$ (m, n) with random orthonormal $U, V$: singular
+    values $1, 2^{-p}, \dots, m^{-p}$, so $\|D\|_2 = 1$ and many directions are nearly flat -- the regime
+    where ISTA/FISTA show their worst-case $O(1/k)$ / $O(1/k^2)$ behaviour (Beck & Teboulle 2009, sec. 5)."""
+    m = check_int(m, "m", min_value=1)
+    n = check_int(n, "n", min_value=m)
+    decay = check_positive(decay, "decay", allow_zero=True)
+    dev = get_device(device)
+    g = generator(seed, dev)
+    U, _ = torch.linalg.qr(torch.randn(m, m, generator=g, device=dev, dtype=dtype))
+    V, _ = torch.linalg.qr(torch.randn(n, m, generator=g, device=dev, dtype=dtype))
+    sv = torch.arange(1, m + 1, device=dev, dtype=dtype) ** (-decay)
+    return (U * sv) @ V.T
 
 
 def sparse_codes(n: int, sparsity, *, seed: int = 0, amplitudes: str = "gaussian", device=None, dtype=torch.float64):
@@ -691,98 +717,109 @@ def multilayer_experiment(
 
 # ----------------------------------------------------------------------------- widgets
 def _lasso_problem(m=30, n=60, s=5, seed=0):
-    D = gaussian_dictionary(m, n, seed=seed)
+    """A small CPU problem for the widget and the exercises (students work on CPU tensors)."""
+    D = gaussian_dictionary(m, n, seed=seed, device="cpu")
     D = D / torch.linalg.matrix_norm(D, ord=2)  # ||D||_2 = 1, so L = 1 and one ISTA step is S_beta(D^T y)
-    x = sparse_codes(n, [s], seed=seed + 1, amplitudes="sign")[:, 0] * 2.0
+    x = sparse_codes(n, [s], seed=seed + 1, amplitudes="sign", device="cpu")[:, 0] * 2.0
     return D, x, D @ x
 
 
-@register("04 soft thresholding")
-def build_soft_threshold_widget(betas=None, n_iter: int = 300) -> WidgetUI:
-    """beta slider: S_beta and ReLU(z - beta) (left); the Lasso code of a test signal (right)."""
-    import ipywidgets as W
+@register("04 sparse coding")
+def build_sparse_coding_widget(results: dict | None = None, betas=None, n_iter: int = 300) -> WidgetUI:
+    """One figure, two sliders (a single FigureWidget keeps the notebook light).
 
-    from course_lib.plotting import figure_widget
-
-    grid = np.round(np.arange(0.0, 2.0001, 0.05), 2) if betas is None else np.asarray(betas, dtype=float)
-    D, x_true, y = _lasso_problem()
-    codes = fista(D, y[:, None].expand(-1, grid.size), torch.as_tensor(grid), n_iter).numpy()  # all betas at once
-    z = np.linspace(-3, 3, 241)
-    fig = figure_widget("Soft thresholding S_β and ReLU(z−β) kill everything below β", "z", "output")
-    fig.set_subplots(1, 2, subplot_titles=("S_β(z) and ReLU(z−β)", "Lasso code of a 5-sparse signal"))
-    fig.add_scatter(x=z, y=z, name="identity", line=dict(dash="dot", color="gray"), row=1, col=1)
-    fig.add_scatter(x=z, y=z, name="S_β(z)", row=1, col=1)
-    fig.add_scatter(x=z, y=z, name="ReLU(z−β)", line=dict(dash="dash"), row=1, col=1)
-    idx = np.arange(x_true.numel())
-    fig.add_scatter(x=idx, y=x_true.numpy(), mode="markers", name="true code", marker=dict(size=10, symbol="circle-open"), row=1, col=2)
-    fig.add_scatter(x=idx, y=codes[:, 0], mode="markers", name="FISTA code", marker=dict(size=6), row=1, col=2)
-    fig.update_xaxes(title_text="atom index", row=1, col=2)
-    fig.update_yaxes(title_text="coefficient", row=1, col=2)
-    slider = W.FloatSlider(value=0.5, min=float(grid.min()), max=float(grid.max()), step=0.05, description="β")
-    zt = torch.as_tensor(z)
-    support = x_true.numpy() != 0
-
-    def update(change=None):
-        b = float(slider.value)
-        k = int(np.abs(grid - b).argmin())
-        code = codes[:, k]
-        found = np.abs(code) > 1e-8
-        with fig.batch_update():
-            fig.data[1].y = soft_threshold(zt, b).numpy()
-            fig.data[2].y = nonneg_soft_threshold(zt, b).numpy()
-            fig.data[4].y = code
-            fig.layout.title.text = (
-                f"β = {grid[k]:.2f}: {found.sum()} nonzeros, {np.sum(found != support)} support errors, "
-                f"shrinkage {np.abs(code[support]).mean():.2f} vs true 2"
-            )
-
-    slider.observe(update, names="value")
-    update()
-    return WidgetUI(root=W.VBox([slider, fig]), figure=fig, controls={"beta": slider}, state={"codes": codes, "betas": grid})
-
-
-@register("04 sparse recovery")
-def build_recovery_widget(results: dict | None = None) -> WidgetUI:
-    """sparsity slider: recovery rate of l1, OMP and thresholding (left) and one problem (right)."""
+    * ``beta``: S_beta(z) and ReLU(z - beta) (top left); the Lasso code of a 5-sparse test signal
+      for that beta (top right) -- all betas solved in one batched FISTA call at build time.
+    * ``sparsity``: exact-recovery rates of l1, OMP and thresholding from ``results`` (a
+      :func:`recovery_experiment`; a small one is run when omitted) (bottom left), and one of its
+      problems with the three recovered codes (bottom right)."""
     import ipywidgets as W
 
     from course_lib.plotting import COLORS, figure_widget
 
+    # -- precompute: the beta sweep ------------------------------------------------------------
+    grid = np.round(np.arange(0.0, 2.0001, 0.05), 2) if betas is None else np.asarray(betas, dtype=float)
+    D, x_true, y = _lasso_problem()
+    codes = fista(D, y[:, None].expand(-1, grid.size), torch.as_tensor(grid), n_iter).numpy()
+    z = np.linspace(-3, 3, 241)
+    zt = torch.as_tensor(z)
+    support = x_true.numpy() != 0
+    # -- precompute: the recovery experiment ---------------------------------------------------
     if results is None:
         results = recovery_experiment(40, 20, np.arange(1, 15), 4, seed=11)
     ss = np.asarray(results["sparsity"])
     rates = {k: v.cpu().numpy() for k, v in results["rate"].items()}
     n_trials = next(iter(results["success"].values())).shape[1]
-    names = {"l1": "ℓ1 (basis pursuit)", "omp": "OMP", "thresholding": "thresholding"}
-    fig = figure_widget("ℓ1 recovers the sparsest code well past where OMP and thresholding fail", "sparsity s", "exact recovery rate")
-    fig.set_subplots(1, 2, subplot_titles=("recovery rate over random problems", "one problem at this s"))
-    for i, (k, r) in enumerate(rates.items()):
-        fig.add_scatter(x=ss, y=r, name=names[k], line=dict(color=COLORS[i]), row=1, col=1)
-    fig.add_scatter(x=[ss[0], ss[0]], y=[0, 1], mode="lines", name="current s", line=dict(color="gray", dash="dot"), row=1, col=1)
-    x_true = results["x"].cpu().numpy()
+    x_rec = results["x"].cpu().numpy()
     x_hat = {k: v.cpu().numpy() for k, v in results["x_hat"].items()}
-    idx = np.arange(x_true.shape[0])
-    fig.add_scatter(x=idx, y=x_true[:, 0], mode="markers", name="true code", marker=dict(size=11, symbol="circle-open", color="black"), row=1, col=2)
+    names = {"l1": "ℓ1 (basis pursuit)", "omp": "OMP", "thresholding": "thresholding"}
+
+    fig = figure_widget("", "z", "output", height=640)
+    fig.set_subplots(2, 2, vertical_spacing=0.16, subplot_titles=(
+        "S_β(z) and ReLU(z−β)", "Lasso code of a 5-sparse signal (true entries ±2)",
+        "exact recovery rate over random problems", "one problem at this sparsity"))
+    fig.add_scatter(x=z, y=z, name="identity", line=dict(dash="dot", color="gray"), row=1, col=1)  # 0
+    fig.add_scatter(x=z, y=z, name="S_β(z)", line=dict(color=COLORS[0]), row=1, col=1)  # 1
+    fig.add_scatter(x=z, y=z, name="ReLU(z−β)", line=dict(dash="dash", color=COLORS[1]), row=1, col=1)  # 2
+    idx = np.arange(x_true.numel())
+    fig.add_scatter(x=idx, y=x_true.numpy(), mode="markers", name="true code", row=1, col=2,  # 3
+                    marker=dict(size=10, symbol="circle-open", color="black"))
+    fig.add_scatter(x=idx, y=codes[:, 0], mode="markers", name="FISTA code", marker=dict(size=6, color=COLORS[4]), row=1, col=2)  # 4
+    base = 5
+    for i, (k, r) in enumerate(rates.items()):  # base .. base+nr-1
+        fig.add_scatter(x=ss, y=r, name=names[k], line=dict(color=COLORS[i]), row=2, col=1)
+    nr = len(rates)
+    fig.add_scatter(x=[ss[0], ss[0]], y=[0, 1], mode="lines", name="current s", line=dict(color="gray", dash="dot"), row=2, col=1)
+    idx2 = np.arange(x_rec.shape[0])
+    fig.add_scatter(x=idx2, y=x_rec[:, 0], mode="markers", showlegend=False, row=2, col=2,
+                    marker=dict(size=11, symbol="circle-open", color="black"))
     for i, k in enumerate(x_hat):
-        fig.add_scatter(x=idx, y=x_hat[k][:, 0], mode="markers", name=f"{names[k]} code", marker=dict(size=5, color=COLORS[i]), showlegend=False, row=1, col=2)
+        fig.add_scatter(x=idx2, y=x_hat[k][:, 0], mode="markers", showlegend=False, marker=dict(size=5, color=COLORS[i]), row=2, col=2)
     fig.update_xaxes(title_text="atom index", row=1, col=2)
     fig.update_yaxes(title_text="coefficient", row=1, col=2)
-    slider = W.IntSlider(value=int(ss[len(ss) // 2]), min=int(ss.min()), max=int(ss.max()), step=int(np.diff(ss).min()) if ss.size > 1 else 1, description="s")
-    nr = len(rates)
+    fig.update_xaxes(title_text="sparsity s", row=2, col=1)
+    fig.update_yaxes(title_text="exact recovery rate", row=2, col=1)
+    fig.update_xaxes(title_text="atom index", row=2, col=2)
+    fig.update_yaxes(title_text="coefficient", row=2, col=2)
 
-    def update(change=None):
-        c = int(np.abs(ss - slider.value).argmin())
-        col = c * n_trials  # first trial of this cell
+    beta_slider = W.FloatSlider(value=0.5, min=float(grid.min()), max=float(grid.max()), step=0.05, description="β")
+    s_slider = W.IntSlider(value=int(ss[len(ss) // 2]), min=int(ss.min()), max=int(ss.max()),
+                           step=int(np.diff(ss).min()) if ss.size > 1 else 1, description="sparsity s")
+    text = {"beta": "", "sparsity": ""}
+
+    def set_title():
+        fig.layout.title.text = f"{text['beta']}<br>{text['sparsity']}"
+
+    def update_beta(change=None):
+        k = int(np.abs(grid - float(beta_slider.value)).argmin())
+        code = codes[:, k]
+        found = np.abs(code) > 1e-8
+        text["beta"] = (f"β = {grid[k]:.2f}: {found.sum()} nonzeros, {np.sum(found != support)} support errors, "
+                        f"mean |code| on the support {np.abs(code[support]).mean():.2f} (true 2)")
         with fig.batch_update():
-            fig.data[nr].x = [ss[c], ss[c]]
-            fig.data[nr + 1].y = x_true[:, col]
-            for i, k in enumerate(x_hat):
-                fig.data[nr + 2 + i].y = x_hat[k][:, col]
-            fig.layout.title.text = f"s = {ss[c]}: " + ", ".join(f"{names[k]} {rates[k][c]:.0%}" for k in rates)
+            fig.data[1].y = soft_threshold(zt, grid[k]).numpy()
+            fig.data[2].y = nonneg_soft_threshold(zt, grid[k]).numpy()
+            fig.data[4].y = code
+            set_title()
 
-    slider.observe(update, names="value")
-    update()
-    return WidgetUI(root=W.VBox([slider, fig]), figure=fig, controls={"sparsity": slider}, state={"results": results})
+    def update_s(change=None):
+        c = int(np.abs(ss - s_slider.value).argmin())
+        col = c * n_trials  # the first trial of this cell
+        text["sparsity"] = f"s = {ss[c]}: " + ", ".join(f"{names[k]} {rates[k][c]:.0%}" for k in rates)
+        with fig.batch_update():
+            fig.data[base + nr].x = [ss[c], ss[c]]
+            fig.data[base + nr + 1].y = x_rec[:, col]
+            for i, k in enumerate(x_hat):
+                fig.data[base + nr + 2 + i].y = x_hat[k][:, col]
+            set_title()
+
+    beta_slider.observe(update_beta, names="value")
+    s_slider.observe(update_s, names="value")
+    update_beta()
+    update_s()
+    return WidgetUI(root=W.VBox([W.HBox([beta_slider, s_slider]), fig]), figure=fig,
+                    controls={"beta": beta_slider, "sparsity": s_slider},
+                    state={"codes": codes, "betas": grid, "results": results, "traces": {"recovery": base}})
 
 
 # ----------------------------------------------------------------------------- exercises
@@ -822,7 +859,9 @@ def exercise_ista_step() -> Exercise:
 
 
 # ----------------------------------------------------------------------------- benchmark
-def compare_with_sklearn(m: int = 100, n: int = 200, batch: int = 16, n_iter: int = 5000, *, tol: float = 1e-10, seed: int = 5) -> dict:
+def compare_with_sklearn(
+    m: int = 100, n: int = 200, batch: int = 16, n_iter: int = 5000, *, tol: float = 1e-10, seed: int = 5, device=None
+) -> dict:
     r"""Our batched FISTA against scikit-learn's ``Lasso`` (coordinate descent) on the same problems.
 
     sklearn minimises $\tfrac1{2m}\|y-Dx\|^2 + \alpha\|x\|_1$, i.e. our objective divided by $m$ when
@@ -835,17 +874,18 @@ def compare_with_sklearn(m: int = 100, n: int = 200, batch: int = 16, n_iter: in
     batch = check_int(batch, "batch", min_value=1)
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     tol = check_positive(tol, "tol")
-    D = gaussian_dictionary(m, n, seed=seed)
-    x = sparse_codes(n, [max(1, m // 10)] * batch, seed=seed + 1)
-    Y = D @ x + 0.01 * torch.randn(m, batch, generator=generator(seed + 2), dtype=torch.float64)
+    dev = get_device(device)
+    D = gaussian_dictionary(m, n, seed=seed, device=dev)
+    x = sparse_codes(n, [max(1, m // 10)] * batch, seed=seed + 1, device=dev)
+    Y = D @ x + 0.01 * torch.randn(m, batch, generator=generator(seed + 2, dev), device=dev, dtype=torch.float64)
     beta = 0.1 * float((D.T @ Y).abs().max())
     t0 = time.perf_counter()
-    x_f, F_hist = fista(D, Y, beta, n_iter, tol=tol, history=True)  # same stopping rule as sklearn
+    x_f = fista(D, Y, beta, n_iter, tol=tol)  # the same stopping rule as sklearn
     t_f = time.perf_counter() - t0
     t0 = time.perf_counter()
-    las = Lasso(alpha=beta / m, fit_intercept=False, tol=tol, max_iter=100_000).fit(D.numpy(), Y.numpy())
+    las = Lasso(alpha=beta / m, fit_intercept=False, tol=tol, max_iter=100_000).fit(D.cpu().numpy(), Y.cpu().numpy())
     t_s = time.perf_counter() - t0
-    x_s = torch.as_tensor(np.atleast_2d(las.coef_)).T
+    x_s = torch.as_tensor(np.atleast_2d(las.coef_), device=dev).T
     return {
         "beta": beta,
         "fista_s": t_f,
@@ -854,7 +894,6 @@ def compare_with_sklearn(m: int = 100, n: int = 200, batch: int = 16, n_iter: in
         "sklearn_objective": lasso_objective(D, Y, x_s, beta),
         "fista_gap": lasso_duality_gap(D, Y, x_f, beta),
         "sklearn_gap": lasso_duality_gap(D, Y, x_s, beta),
-        "fista_iterations": F_hist.shape[0] - 1,
         "sklearn_iterations": int(np.max(las.n_iter_)),
         "sklearn_converged": bool(np.max(las.n_iter_) < 100_000),
         "max_coef_diff": float((x_f - x_s).abs().max()),
@@ -868,7 +907,6 @@ def bench_fista_vs_lasso() -> dict:
     F_f, F_s = r["fista_objective"], r["sklearn_objective"]
     return {
         "fista_s": r["fista_s"],
-        "fista_iterations": r["fista_iterations"],
         "sklearn_lasso_s": r["sklearn_s"],
         "fista_objective": float(F_f.sum()),
         "sklearn_objective": float(F_s.sum()),

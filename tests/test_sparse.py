@@ -1,0 +1,318 @@
+"""Tests for course_lib.sparse (lecture 04): each kernel against a reference, widgets, bad input."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_lib import sparse
+from course_lib.validate import Diverged
+from course_lib.widgets import REGISTRY, measure_latency
+from tests.helpers import assert_rejects
+
+F64 = torch.float64
+
+
+def _problem(m=20, n=40, s=3, batch=4, seed=0, amplitudes="gaussian"):
+    D = sparse.gaussian_dictionary(m, n, seed=seed)
+    x = sparse.sparse_codes(n, [s] * batch, seed=seed + 1, amplitudes=amplitudes)
+    return D, x, D @ x
+
+
+# ----------------------------------------------------------------------------- soft thresholding
+def test_soft_threshold_is_the_prox_by_brute_force():
+    z = torch.linspace(-3, 3, 61, dtype=F64)
+    grid = torch.linspace(-4, 4, 16001, dtype=F64)
+    for beta in (0.0, 0.4, 1.7):
+        obj = 0.5 * (grid[None, :] - z[:, None]) ** 2 + beta * grid.abs()
+        brute = grid[obj.argmin(1)]
+        assert torch.allclose(sparse.soft_threshold(z, beta), brute, atol=float(grid[1] - grid[0]))
+
+
+def test_soft_threshold_closed_form_and_nonneg_is_relu():
+    z = torch.tensor([-2.0, -0.5, 0.0, 0.3, 1.5], dtype=F64)
+    assert torch.equal(sparse.soft_threshold(z, 0.5), torch.tensor([-1.5, 0.0, 0.0, 0.0, 1.0], dtype=F64))
+    assert torch.equal(sparse.nonneg_soft_threshold(z, 0.5), torch.relu(z - 0.5))
+    # per-atom beta broadcasts; signed = S+(z) - S+(-z)
+    b = torch.tensor([0.1, 0.2, 0.3, 0.4, 0.5], dtype=F64)
+    assert torch.allclose(sparse.soft_threshold(z, b), sparse.nonneg_soft_threshold(z, b) - sparse.nonneg_soft_threshold(-z, b))
+
+
+# ----------------------------------------------------------------------------- ISTA / FISTA
+def test_fista_matches_sklearn_lasso():
+    from sklearn.linear_model import Lasso
+
+    D, _, y = _problem(m=30, n=60, s=4, batch=3)
+    beta = 0.1 * float((D.T @ y).abs().max())
+    x = sparse.fista(D, y, beta, 3000)
+    ref = Lasso(alpha=beta / 30, fit_intercept=False, tol=1e-12, max_iter=100_000).fit(D.numpy(), y.numpy())
+    x_ref = torch.as_tensor(ref.coef_).T
+    assert torch.allclose(x, x_ref, atol=1e-7)
+    assert float(sparse.lasso_duality_gap(D, y, x, beta).max()) < 1e-10
+
+
+def test_single_signal_shape_and_ista_step_formula():
+    D, _, y = _problem(batch=1)
+    y1 = y[:, 0]
+    L = float(torch.linalg.matrix_norm(D, ord=2)) ** 2
+    x1 = sparse.ista(D, y1, 0.2, 1)
+    assert x1.shape == (40,)
+    assert torch.allclose(x1, sparse.soft_threshold(D.T @ y1 / L, 0.2 / L), atol=1e-14)
+    x2 = sparse.ista(D, y1, 0.2, 2)
+    assert torch.allclose(x2, sparse.soft_threshold(x1 + D.T @ (y1 - D @ x1) / L, 0.2 / L), atol=1e-14)
+
+
+def test_ista_fista_obey_beck_teboulle_bounds_and_history_shape():
+    D, _, y = _problem(m=20, n=50, s=3, batch=2)
+    beta = torch.tensor([0.05, 0.2], dtype=F64)
+    K = 100
+    _, Fi = sparse.ista(D, y, beta, K, history=True)
+    _, Ff = sparse.fista(D, y, beta, K, history=True)
+    assert Fi.shape == Ff.shape == (K + 1, 2)
+    x_star = sparse.fista(D, y, beta, 5000)
+    F_lo = sparse.lasso_objective(D, y, x_star, beta) - sparse.lasso_duality_gap(D, y, x_star, beta)
+    L = float(torch.linalg.matrix_norm(D, ord=2)) ** 2
+    k = torch.arange(1, K + 1, dtype=F64)[:, None]
+    R2 = (x_star**2).sum(0)
+    assert bool((Fi[1:] - F_lo <= L * R2 / (2 * k)).all())
+    assert bool((Ff[1:] - F_lo <= 2 * L * R2 / (k + 1) ** 2).all())
+    assert bool((Fi[1:] <= Fi[:-1] + 1e-12).all())  # ISTA is a descent method
+
+
+def test_per_signal_beta_equals_separate_runs():
+    D, _, y = _problem(batch=3)
+    betas = torch.tensor([0.05, 0.3, 1.0], dtype=F64)
+    together = sparse.fista(D, y, betas, 200)
+    for j in range(3):
+        assert torch.allclose(together[:, j], sparse.fista(D, y[:, j], float(betas[j]), 200), atol=1e-12)
+
+
+def test_fista_tol_stops_with_certified_gap_and_nonneg_is_nonneg():
+    D, _, y = _problem(batch=2)
+    x = sparse.fista(D, y, 0.1, 10_000, tol=1e-9)
+    assert bool((sparse.lasso_duality_gap(D, y, x, 0.1) <= 1e-9 * (y**2).sum(0)).all())
+    assert bool((sparse.fista(D, y, 0.1, 50, nonneg=True) >= 0).all())
+
+
+def test_too_small_L_diverges_clearly():
+    D, _, y = _problem()
+    with pytest.raises(Diverged, match="L"):
+        sparse.ista(D, y, 0.01, 3000, L=0.01)
+
+
+# ----------------------------------------------------------------------------- basis pursuit, OMP, coherence
+def test_basis_pursuit_solves_the_lp_exactly():
+    from scipy.optimize import linprog
+
+    D, x, y = _problem(m=15, n=30, s=8, batch=3, seed=4)  # beyond the transition: BP ≠ x, still optimal
+    xb = sparse.basis_pursuit(D, y, chunk=2)
+    assert torch.allclose(D @ xb, y, atol=1e-8)
+    for j in range(3):
+        ref = linprog(np.ones(60), A_eq=np.hstack([D.numpy(), -D.numpy()]), b_eq=y[:, j].numpy(), bounds=(0, None))
+        assert abs(float(xb[:, j].abs().sum()) - ref.fun) < 1e-8
+
+
+def test_recovery_of_very_sparse_codes_by_bp_omp():
+    D, x, y = _problem(m=30, n=60, s=2, batch=5)
+    assert torch.allclose(sparse.basis_pursuit(D, y), x, atol=1e-8)
+    assert torch.allclose(sparse.omp(D, y, 2), x, atol=1e-10)
+    assert torch.allclose(sparse.basis_pursuit(D, y[:, 0]), x[:, 0], atol=1e-8)
+
+
+def test_omp_first_step_picks_most_correlated_atom_and_per_signal_sparsity():
+    D, _, y = _problem(m=20, n=40, s=4, batch=3)
+    x1 = sparse.omp(D, y, 1)
+    j = (D.T @ y).abs().argmax(0)  # unit columns: the largest correlation
+    for b in range(3):
+        assert (x1[:, b] != 0).nonzero()[:, 0].tolist() == [int(j[b])]
+    xs = sparse.omp(D, y, [1, 2, 4])
+    assert (xs != 0).sum(0).tolist() == [1, 2, 4]
+    # OMP's coefficients are the least-squares fit on its support
+    sup = xs[:, 2] != 0
+    ls = torch.linalg.lstsq(D[:, sup], y[:, 2:3]).solution[:, 0]
+    assert torch.allclose(xs[sup, 2], ls, atol=1e-10)
+
+
+def test_thresholding_support_is_the_top_correlations():
+    D, _, y = _problem(batch=2)
+    xt = sparse.thresholding(D, y, 3)
+    top = (D.T @ y).abs().topk(3, dim=0).indices
+    for b in range(2):
+        assert set((xt[:, b] != 0).nonzero()[:, 0].tolist()) == set(top[:, b].tolist())
+
+
+def test_mutual_coherence_against_a_direct_loop_and_known_value():
+    D = torch.randn(6, 9, generator=torch.Generator().manual_seed(0), dtype=F64) * 3
+    Dn = D / D.norm(dim=0)
+    best = max(abs(float(Dn[:, i] @ Dn[:, j])) for i in range(9) for j in range(9) if i != j)
+    assert math.isclose(float(sparse.mutual_coherence(D)), best, rel_tol=1e-12)
+    D1, D2 = sparse.two_layer_dictionaries(16)
+    assert math.isclose(float(sparse.mutual_coherence(D1)), 0.25, rel_tol=1e-12)  # [I, H/4]
+    assert math.isclose(float(sparse.mutual_coherence(D2)), 0.5, rel_tol=1e-12)
+    assert float(sparse.coherence_sparsity_bound(torch.tensor(0.25))) == pytest.approx(2.5)
+
+
+def test_statistical_dimension_limits_and_known_transition():
+    assert sparse.l1_statistical_dimension(0.0) == pytest.approx(0.0, abs=1e-9)
+    assert sparse.l1_statistical_dimension(1.0) == pytest.approx(1.0, abs=1e-9)
+    rho = np.array([0.05, 0.2, 0.5])
+    psi = sparse.l1_statistical_dimension(rho)
+    assert np.all(np.diff(psi) > 0) and np.all(psi > rho)
+    # Donoho-Tanner weak threshold at delta = 1/2 is rho = s/m ≈ 0.3848
+    assert sparse.l1_transition_curve(0.5) == pytest.approx(0.3848, abs=2e-3)
+    assert sparse.l1_transition_sparsity(100, 50) == pytest.approx(50 * sparse.l1_transition_curve(0.5), rel=1e-9)
+
+
+def test_recovery_experiment_batches_cells_with_padding():
+    r = sparse.recovery_experiment(20, np.array([8, 14]), np.array([1, 1]), 3, seed=2)
+    for meth in ("l1", "omp", "thresholding"):
+        assert r["success"][meth].shape == (2, 3) and bool(r["success"][meth].all())  # 1-sparse: always found
+    D = r["D"]
+    assert bool((D[:3, 8:, :] == 0).all())  # cells with m = 8 are zero-padded to 14 rows
+    assert torch.allclose(D.norm(dim=1), torch.ones(6, 20, dtype=F64))
+
+
+# ----------------------------------------------------------------------------- ReLU = layered thresholding
+def test_layered_thresholding_equals_relu_network():
+    D1, D2 = sparse.two_layer_dictionaries(8)
+    g = torch.Generator().manual_seed(1)
+    b1, b2 = torch.rand(16, generator=g, dtype=F64), torch.rand(15, generator=g, dtype=F64)
+    X = torch.randn(8, 10, generator=g, dtype=F64)
+    net = sparse.relu_network([D1, D2], [b1, b2])
+    with torch.no_grad():
+        out = net(X.T).T
+    G1, G2 = sparse.layered_thresholding(X, [D1, D2], [b1[:, None], b2[:, None]])
+    assert torch.allclose(out, G2, atol=1e-13)
+    assert torch.equal(sparse.layered_thresholding(X, [D1, D2], [b1, b2])[1], G2)  # (n_i,) = one per atom
+    assert torch.allclose(G1, torch.relu(D1.T @ X - b1[:, None]), atol=1e-14)
+    signed = sparse.layered_thresholding(X[:, 0], [D1], [0.3], nonneg=False)[0]
+    assert torch.allclose(signed, sparse.soft_threshold(D1.T @ X[:, 0], 0.3))
+
+
+def test_multilayer_experiment_small():
+    r = sparse.multilayer_experiment([1.0, 0.1], 4, m=64, sparsity=2, seed=0)
+    assert r["bp_success"].shape == r["thresholding_success"].shape == (2, 4)
+    assert r["max_layer1_nonzeros"] <= 4
+    assert bool(r["bp_success"].all())  # guaranteed: ‖Γ1‖0 ≤ 4 < ½(1 + 8) and D2 has full column rank
+    assert bool(r["thresholding_success"][0].all()) and not bool(r["thresholding_success"][1].any())
+    # thresholding success means the supports of layered thresholding are right
+    G2_thr = r["Gamma2_thresholding"][:, :4]
+    assert torch.equal(G2_thr > 0, r["Gamma2"][:, :4] > 0)
+
+
+# ----------------------------------------------------------------------------- widgets and exercises
+def test_widget_beta_slider_moves():
+    ui = REGISTRY["04 sparse coding"]()
+    ui.controls["beta"].value = 1.0
+    z = ui.trace_data(1, "x")
+    assert np.allclose(ui.trace_data(1), sparse.soft_threshold(torch.as_tensor(z), 1.0).numpy())
+    assert np.allclose(ui.trace_data(2), np.maximum(z - 1.0, 0))
+    k = int(np.abs(ui.state["betas"] - 1.0).argmin())
+    assert np.allclose(ui.trace_data(4), ui.state["codes"][:, k])
+    nz_small = np.count_nonzero(ui.trace_data(4))
+    ui.controls["beta"].value = 2.0
+    assert np.count_nonzero(ui.trace_data(4)) <= nz_small  # larger beta, sparser code
+    assert "β = 2.00" in ui.figure.layout.title.text
+    assert measure_latency(ui, max_values=4)["moves"] > 0
+
+
+def test_widget_sparsity_slider_moves():
+    res = sparse.recovery_experiment(20, 10, np.arange(1, 6), 2, seed=3)
+    ui = sparse.build_sparse_coding_widget(res, betas=[0.0, 0.5, 1.0], n_iter=20)
+    b = ui.state["traces"]["recovery"] + 3  # after the three rate curves
+    ui.controls["sparsity"].value = 4
+    assert list(ui.trace_data(b, "x")) == [4, 4]  # the marker line follows the slider
+    assert np.allclose(ui.trace_data(b + 1), res["x"][:, 3 * 2].numpy())  # first trial of the s = 4 cell
+    assert np.allclose(ui.trace_data(b + 2), res["x_hat"]["l1"][:, 3 * 2].numpy())
+    assert "s = 4" in ui.figure.layout.title.text
+
+
+def test_exercise_solutions_pass_and_wrong_answers_fail():
+    ex1 = sparse.exercise_soft_threshold()
+    assert ex1.check(lambda z, b: torch.sign(z) * torch.clamp(z.abs() - b, min=0), strict=True)
+    assert not ex1.check(lambda z, b: torch.clamp(z - b, min=0))  # ReLU is not S_β
+    ex2 = sparse.exercise_ista_step()
+    assert ex2.check(lambda x, D, y, b, L: sparse.soft_threshold(x + D.T @ (y - D @ x) / L, b / L), strict=True)
+    assert not ex2.check(lambda x, D, y, b, L: sparse.soft_threshold(x + D.T @ (y - D @ x) / L, b))
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@given(beta=st.floats(max_value=-1e-9, allow_nan=False, allow_infinity=False))
+def test_negative_beta_rejected(beta):
+    D, _, y = _problem(batch=1)
+    assert_rejects(sparse.soft_threshold, "beta", torch.zeros(3), beta)
+    assert_rejects(sparse.fista, "beta", D, y, beta, 5)
+
+
+@given(bad=st.sampled_from([math.nan, math.inf, -math.inf]), i=st.integers(0, 19))
+def test_non_finite_signals_rejected(bad, i):
+    D, _, y = _problem(batch=2)
+    y = y.clone()
+    y[i, 0] = bad
+    for fn in (lambda: sparse.fista(D, y, 0.1, 3), lambda: sparse.basis_pursuit(D, y), lambda: sparse.omp(D, y, 2)):
+        assert_rejects(fn, "y")
+
+
+@given(m_bad=st.integers(1, 40).filter(lambda v: v != 20))
+def test_shape_mismatch_rejected(m_bad):
+    D, _, _ = _problem()
+    y = torch.zeros(m_bad, 2, dtype=F64)
+    for fn in (sparse.ista, sparse.fista):
+        assert_rejects(fn, "y", D, y, 0.1, 3)
+    assert_rejects(sparse.basis_pursuit, "y", D, y)
+    assert_rejects(sparse.omp, "y", D, y, 1)
+    assert_rejects(sparse.layered_thresholding, "x", y, [D], [0.1])
+
+
+@given(j=st.integers(0, 39))
+def test_zero_column_rejected(j):
+    D, _, y = _problem()
+    D = D.clone()
+    D[:, j] = 0
+    for fn in (lambda: sparse.fista(D, y, 0.1, 3), lambda: sparse.basis_pursuit(D, y),
+               lambda: sparse.omp(D, y, 1), lambda: sparse.mutual_coherence(D)):
+        err = assert_rejects(fn, "D")
+        assert f"column {j}" in str(err)
+
+
+@given(s=st.one_of(st.integers(max_value=0), st.integers(min_value=21, max_value=500)))
+def test_sparsity_out_of_range_rejected(s):
+    D, _, y = _problem()
+    assert_rejects(sparse.omp, "sparsity", D, y, s)
+    assert_rejects(sparse.thresholding, "sparsity", D, y, s)
+
+
+@given(n_iter=st.one_of(st.integers(max_value=-1), st.floats(0.5, 10.5), st.just(True)))
+def test_bad_n_iter_rejected(n_iter):
+    D, _, y = _problem()
+    assert_rejects(sparse.fista, "n_iter", D, y, 0.1, n_iter)
+
+
+def test_other_bad_arguments():
+    D, _, y = _problem()
+    assert_rejects(sparse.fista, "D", torch.zeros(3), y, 0.1, 3)  # not a matrix
+    assert_rejects(sparse.fista, "beta", D, y, torch.tensor([0.1, 0.2]), 3)  # wrong number of betas
+    assert_rejects(sparse.fista, "L", D, y, 0.1, 3, L=-1.0)
+    assert_rejects(sparse.fista, "x0", D, y, 0.1, 3, x0=torch.zeros(7))
+    assert_rejects(sparse.basis_pursuit, "chunk", D, y, chunk=0)
+    assert_rejects(sparse.layered_thresholding, "dictionaries[1]", y, [D, D], [0.1, 0.1])  # 40 atoms vs 20 rows
+    assert_rejects(sparse.layered_thresholding, "betas", y, [D], [0.1, 0.2])
+    assert_rejects(sparse.layered_thresholding, "betas[0]", y, [D], [-1.0])
+    assert_rejects(sparse.mutual_coherence, "D", torch.ones(3, 1, dtype=F64))
+    assert_rejects(sparse.coherence_sparsity_bound, "mu", torch.tensor(0.0))
+    assert_rejects(sparse.l1_statistical_dimension, "rho", 1.5)
+    assert_rejects(sparse.l1_transition_curve, "delta", 1.0)
+    assert_rejects(sparse.recovery_experiment, "m", 20, 25, 2, 1)
+    assert_rejects(sparse.recovery_experiment, "sparsity", 20, 10, 11, 1)
+    assert_rejects(sparse.recovery_experiment, "methods", 20, 10, 2, 1, methods=("lasso",))
+    assert_rejects(sparse.multilayer_experiment, "contrasts", [0.0, 1.0], 2)
+    assert_rejects(sparse.two_layer_dictionaries, "m", 12)
+    assert_rejects(sparse.sparse_codes, "amplitudes", 10, [2], amplitudes="uniform")
+    with pytest.raises(ValueError, match="y"):  # an infeasible nonnegative system
+        sparse.basis_pursuit(torch.eye(2, dtype=F64), torch.tensor([1.0, -1.0], dtype=F64), nonneg=True)
