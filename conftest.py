@@ -43,6 +43,22 @@ class JupytextNotebook(nbval_plugin.IPyNbFile):
         yield from items
 
 
+class _NotATestModule(pytest.File):
+    """A lecture named on the command line is a notebook for nbval, never a Python test module."""
+
+    def collect(self):
+        return []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent):
+    # pytest imports any .py file given explicitly on the command line; for a lecture that
+    # would run every cell a second time in the pytest process.
+    if module_path.parent == LECTURES:
+        return _NotATestModule.from_parent(parent, path=module_path)
+    return None
+
+
 def pytest_collect_file(file_path: Path, parent):
     opt = parent.config.option
     if (opt.nbval or opt.nbval_lax) and file_path.parent == LECTURES and LECTURE_RE.match(file_path.name):

@@ -47,6 +47,7 @@ __all__ = [
     "mfpt_rate",
     "stationary_grid",
     "sigmoid_loss_sgld",
+    "shipped_digits",
     "stability_bound",
     "pac_bayes_bound",
     "build_gibbs_widget",
@@ -89,8 +90,11 @@ def banana_grad(x) -> torch.Tensor:
     """Gradient of :func:`banana`, shape (chains, 2)."""
     x = _points(x, 2)
     a, b = x[:, 0], x[:, 1]
-    r = b - a * a / 2
-    return torch.stack((4 * a * (a * a - 1) - 4 * a * r, 4 * r), dim=1)
+    r4 = 4 * b - 2 * a * a                      # 4 (y - x^2/2)
+    out = torch.empty_like(x)
+    torch.mul(a, 4 * a * a - 4 - r4, out=out[:, 0])  # 4x(x^2 - 1) - 4x(y - x^2/2)
+    out[:, 1] = r4
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -346,13 +350,28 @@ def ks_distance(samples, grid, density, valid=None) -> torch.Tensor:
     return d.reshape(lead)
 
 
+# kstwo.isf(alpha, n) for the (n, alpha) pairs lecture 07 uses, so that running it does not
+# import scipy.stats (~1 s of CPU).  tests/test_langevin.py checks every entry against scipy.
+_KS_CRITICAL_TABLE = {
+    (10000, 0.001): 0.01947748045729969,
+    (5000, 0.0005): 0.028764065945169677,
+    (2000, 0.001 / 12): 0.05011953199036759,
+    (2000, 0.001): 0.04350155465854125,
+    (2000, 0.05): 0.03028337111595934,
+}
+
+
 def ks_critical(n: int, alpha: float = 0.001) -> float:
     """Critical value of the one-sample KS statistic for ``n`` independent samples: exact
-    quantile ``scipy.stats.kstwo.isf(alpha, n)`` (Kolmogorov 1933; approx. sqrt(ln(2/alpha)/2n))."""
-    from scipy.stats import kstwo
-
+    quantile ``scipy.stats.kstwo.isf(alpha, n)`` (Kolmogorov 1933; approx. sqrt(ln(2/alpha)/2n)).
+    The few values the lecture needs are tabulated (checked against scipy by the tests)."""
     n = check_int(n, "n", min_value=1)
     alpha = check_in_range(alpha, "alpha", 0.0, 1.0, closed=False)
+    hit = _KS_CRITICAL_TABLE.get((n, alpha))
+    if hit is not None:
+        return hit
+    from scipy.stats import kstwo
+
     return float(kstwo.isf(alpha, n))
 
 
@@ -370,15 +389,28 @@ def transition_counts(grad_U, x0, step_size, beta, n_steps: int, core: float = 0
     c = check_positive(core, "core")
     eta = _per_chain(step_size, "step_size", x.shape[0], x)
     b = _per_chain(beta, "beta", x.shape[0], x)
-    state = torch.where(x[:, 0] > c, 1, torch.where(x[:, 0] < -c, -1, 0)).to(torch.int8)
+    state = (x[:, 0] > c).to(torch.int8) - (x[:, 0] < -c).to(torch.int8)  # +1, -1 or 0 (between cores)
     counts = torch.zeros(x.shape[0], dtype=torch.long, device=dev)
+    block = min(n_steps, 200)
+    buf = torch.empty(block, x.shape[0], dtype=x.dtype, device=dev)
+    t_idx = torch.arange(block, device=dev)[:, None]
+
+    def flush(m):
+        # core label per step, forward-filled through the gap between the cores (hysteresis)
+        nonlocal state
+        s = buf[:m]
+        lab = (s > c).to(torch.int8) - (s < -c).to(torch.int8)  # (m, chains)
+        last = torch.where(lab != 0, t_idx[:m], -1).cummax(0).values
+        filled = torch.where(last >= 0, lab.gather(0, last.clamp_min(0)), state[None, :])
+        prev = torch.cat((state[None, :], filled[:-1]), 0)
+        counts.add_(((filled != prev) & (prev != 0)).sum(0))
+        state = filled[-1]
 
     def observer(k, xk):
-        nonlocal state
-        s = xk[:, 0]
-        new = torch.where(s > c, 1, torch.where(s < -c, -1, state.to(torch.long))).to(torch.int8)
-        counts.add_(((new != state) & (state != 0)).long())
-        state = new
+        i = (k - 1) % block
+        buf[i] = xk[:, 0]
+        if i == block - 1 or k == n_steps:
+            flush(i + 1)
 
     _, _, diverged, _ = _langevin_loop(grad_U, x.clone(), eta, b, n_steps, generator(seed, dev), observer=observer)
     return counts, diverged
@@ -501,11 +533,15 @@ def sigmoid_loss_sgld(
     record_every: int = 10,
     seed: int = 0,
     device=None,
-) -> dict:
+):
     r"""Train linear classifiers with the bounded, non-convex sigmoid loss
     $f(w;x,y) = \sigma(-y\,w^\top x) \in [0,1]$ on $F(w) = \frac1n\sum_i f(w;z_i) + \frac\lambda2\|w\|^2$
     by SGLD (full batch), ``n_chains`` chains at once, started from the prior
     $w_0 \sim N(0, I/(\lambda\beta))$ as in Mou et al. (2018, Sec. 5).
+
+    ``y_train`` (n,) and ``y_test`` (m,) give one label set; (G, n) and (G, m) give G label sets
+    (e.g. true and random labels) trained together in one tensor program, ``n_chains`` each, and
+    a list of G results is returned.
 
     Returns per-step data-gradient energy ``grad_sq[k]`` $= \mathbb E\|\nabla F_S(w_k)\|^2$ (mean over
     chains, regularizer excluded), and at every ``record_every`` steps the mean train and test
@@ -513,10 +549,14 @@ def sigmoid_loss_sgld(
     """
     dev = get_device(device)
     Xtr = as_tensor(X_train, "X_train", ndim=2, device=dev)
-    d = Xtr.shape[1]
-    ytr = as_tensor(y_train, "y_train", shape=(Xtr.shape[0],), dtype=Xtr.dtype, device=dev)
+    n, d = Xtr.shape
+    ytr = as_tensor(y_train, "y_train", ndim=(1, 2), dtype=Xtr.dtype, device=dev)
+    batched = ytr.ndim == 2
+    if ytr.shape[-1] != n:
+        raise ValueError(f"y_train: expected {n} labels per set (one per training row), got {ytr.shape[-1]}")
     Xte = as_tensor(X_test, "X_test", shape=(None, d), dtype=Xtr.dtype, device=dev)
-    yte = as_tensor(y_test, "y_test", shape=(Xte.shape[0],), dtype=Xtr.dtype, device=dev)
+    yte = as_tensor(y_test, "y_test", shape=(ytr.shape[0], Xte.shape[0]) if batched else (Xte.shape[0],),
+                    dtype=Xtr.dtype, device=dev)
     for name, y in (("y_train", ytr), ("y_test", yte)):
         if bool(((y != 1) & (y != -1)).any()):
             raise ValueError(f"{name}: labels must be -1 or +1")
@@ -526,49 +566,79 @@ def sigmoid_loss_sgld(
     n_steps = check_int(n_steps, "n_steps", min_value=1)
     n_chains = check_int(n_chains, "n_chains", min_value=1)
     record_every = check_int(record_every, "record_every", min_value=1)
-    n = Xtr.shape[0]
+    ytr2, yte2 = (ytr, yte) if batched else (ytr[None], yte[None])
+    G, C = ytr2.shape[0], n_chains
     gen = generator(seed, dev)
-    w0 = torch.randn(n_chains, d, generator=gen, device=dev, dtype=Xtr.dtype) / math.sqrt(lam * beta)
+    w0 = torch.randn(G * C, d, generator=gen, device=dev, dtype=Xtr.dtype) / math.sqrt(lam * beta)
     grad_sq = []
-    XtrY = Xtr * ytr[:, None]
-    XteY = Xte * yte[:, None]
+    XtrY_T = (Xtr[None] * ytr2[:, :, None]).transpose(1, 2)  # (G, d, n): columns y_i x_i
+    XteY_T = (Xte[None] * yte2[:, :, None]).transpose(1, 2)  # (G, d, m)
+    XtrY = XtrY_T.transpose(1, 2).contiguous()                 # (G, n, d)
 
     def grad_U(w):
-        s = torch.sigmoid(-(w @ XtrY.T))                      # (chains, n) = f(w; z_i)
-        g = (-(s * (1 - s)) / n) @ XtrY                        # grad of the data term
-        grad_sq.append((g * g).sum(1).mean())
-        return g + lam * w
+        s = torch.sigmoid(-torch.bmm(w.view(G, C, d), XtrY_T))  # (G, C, n) = f(w; z_i)
+        g = torch.bmm(s * (s - 1) / n, XtrY)                     # (G, C, d) grad of the data term
+        grad_sq.append((g * g).sum(2).mean(1))                   # (G,)
+        return torch.add(g.view(G * C, d), w, alpha=lam)
 
     steps, train, test, test_se = [], [], [], []
 
     def losses(k, w):
         if k % record_every == 0 or k == n_steps:
             steps.append(k)
-            train.append(torch.sigmoid(-(w @ XtrY.T)).mean(1))
-            per_image = torch.sigmoid(-(w @ XteY.T))  # (chains, n_test)
-            test.append(per_image.mean(1))
-            test_se.append(per_image.mean(0).std() / math.sqrt(per_image.shape[1]))
+            wg = w.view(G, C, d)
+            train.append(torch.sigmoid(-torch.bmm(wg, XtrY_T)).mean(2))  # (G, C)
+            per_image = torch.sigmoid(-torch.bmm(wg, XteY_T))            # (G, C, m)
+            test.append(per_image.mean(2))
+            test_se.append(per_image.mean(1).std(1) / math.sqrt(per_image.shape[2]))
 
     losses(0, w0)
-    eta_t = torch.full((n_chains, 1), eta, dtype=Xtr.dtype, device=dev)
-    beta_t = torch.full((n_chains, 1), beta, dtype=Xtr.dtype, device=dev)
+    eta_t = torch.full((G * C, 1), eta, dtype=Xtr.dtype, device=dev)
+    beta_t = torch.full((G * C, 1), beta, dtype=Xtr.dtype, device=dev)
     _, _, diverged, _ = _langevin_loop(grad_U, w0, eta_t, beta_t, n_steps, generator(seed + 1, dev), observer=losses)
     if bool(diverged.any()):
         raise Diverged(f"step_size: {int(diverged.sum())} chains diverged; reduce step_size")
-    train_t, test_t = torch.stack(train), torch.stack(test)  # (records, chains)
-    return {
-        "steps": np.array(steps),
-        "train_loss": train_t.mean(1).cpu().numpy(),
-        "test_loss": test_t.mean(1).cpu().numpy(),
-        "gap": (test_t - train_t).mean(1).cpu().numpy(),
-        # standard error of the gap: spread over chains plus the finite test set (per-image spread)
-        "gap_se": torch.sqrt((test_t - train_t).var(1) / n_chains + torch.stack(test_se) ** 2).cpu().numpy(),
-        "grad_sq": torch.stack(grad_sq).cpu().numpy(),  # (n_steps,) for steps k = 0 .. n_steps-1
-        "step_sizes": np.full(n_steps, eta),
-        "n": n,
-        "beta": beta,
-        "lam": lam,
-    }
+    train_t, test_t = torch.stack(train), torch.stack(test)  # (records, G, C)
+    gap_t = test_t - train_t
+    gap_se = torch.sqrt(gap_t.var(2) / C + torch.stack(test_se) ** 2)  # chains' spread + finite test set
+    gsq = torch.stack(grad_sq)  # (n_steps, G) for steps k = 0 .. n_steps-1
+    out = [
+        {
+            "steps": np.array(steps),
+            "train_loss": train_t[:, i].mean(1).cpu().numpy(),
+            "test_loss": test_t[:, i].mean(1).cpu().numpy(),
+            "gap": gap_t[:, i].mean(1).cpu().numpy(),
+            "gap_se": gap_se[:, i].cpu().numpy(),
+            "grad_sq": gsq[:, i].cpu().numpy(),
+            "step_sizes": np.full(n_steps, eta),
+            "n": n,
+            "beta": beta,
+            "lam": lam,
+        }
+        for i in range(G)
+    ]
+    return out if batched else out[0]
+
+
+def shipped_digits(dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+    """The digits of :func:`course_lib.data.digits` (scikit-learn's shipped ``digits.csv.gz``:
+    images (1797, 8, 8) in [0, 1], labels (1797,)), read with NumPy from the same file without
+    importing scikit-learn, whose import pulls in ``scipy.stats`` (~1.7 s of CPU).  Nothing is
+    downloaded; the tests check equality with :func:`course_lib.data.digits`."""
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - sklearn is a dependency
+        from course_lib.data import digits
+
+        return digits(dtype)
+    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
+    with gzip.open(path, "rt") as fh:
+        data = np.loadtxt(fh, delimiter=",")
+    images = torch.tensor(data[:, :-1].reshape(-1, 8, 8) / 16.0, dtype=dtype)
+    return images, torch.tensor(data[:, -1].astype(np.int64))
 
 
 def _step_sizes(step_sizes) -> np.ndarray:
@@ -733,11 +803,17 @@ def exercise_sgld_step():
 
 def exercise_gibbs_normalizer():
     """Exercise: ``normalizer(U, beta, grid)`` = the integral of exp(-beta U) over the grid."""
-    from scipy.integrate import quad
-
     from course_lib.exercises import Case, Exercise
 
     grid = torch.linspace(-4.0, 4.0, 4001, dtype=torch.float64)
+    fine = torch.linspace(-4.0, 4.0, 40001, dtype=torch.float64)  # Simpson weights 1,4,2,...,4,1 (h/3)
+    simpson = torch.ones_like(fine)
+    simpson[1:-1:2], simpson[2:-1:2] = 4.0, 2.0
+    simpson *= (fine[1] - fine[0]) / 3
+
+    def quad(U, beta):
+        # composite Simpson on 40,001 points: error O(h^4) ~ 1e-13 here, far below the 1e-4 check
+        return float((simpson * torch.exp(-beta * U(fine))).sum())
 
     def U_dw(x):
         return (x**2 - 1) ** 2
@@ -746,7 +822,7 @@ def exercise_gibbs_normalizer():
         return x**2 / 2
 
     def case(U, beta, label):
-        ref = quad(lambda t: math.exp(-beta * float(U(torch.tensor(t)))), -4, 4, limit=200)[0]
+        ref = quad(U, beta)
         total = float(torch.exp(-beta * U(grid)).sum())
 
         def test(result):
@@ -759,7 +835,7 @@ def exercise_gibbs_normalizer():
             if abs(v - total) < 1e-6 * total:
                 return "this is the plain sum of exp(-beta U): multiply by the grid spacing (or use torch.trapezoid)"
             if abs(v - ref) > 1e-4 * ref:
-                return f"got {v:.6g}, expected {ref:.6g} (scipy.integrate.quad)"
+                return f"got {v:.6g}, expected {ref:.6g} (Simpson rule on a 10x finer grid)"
             return None
 
         return Case(label, args=(U, beta, grid.clone()), test=test)

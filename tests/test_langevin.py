@@ -249,3 +249,37 @@ def test_rejects_other_bad_arguments():
     X = torch.zeros(4, 2, dtype=torch.float64)
     assert_rejects(langevin.sigmoid_loss_sgld, "y_train", X, torch.tensor([1.0, 0.0, 1.0, -1.0]), X,
                    torch.ones(4), 0.1, 1.0, 0.1, 2)
+
+
+# --- fast paths the lecture uses (no scipy.stats / scikit-learn import) ----------------------------
+def test_ks_critical_table_matches_scipy():
+    for (n, alpha), value in langevin._KS_CRITICAL_TABLE.items():
+        assert value == pytest.approx(stats.kstwo.isf(alpha, n), rel=1e-12)
+        assert langevin.ks_critical(n, alpha) == value
+    assert langevin.ks_critical(123, 0.01) == pytest.approx(stats.kstwo.isf(0.01, 123))  # falls back to scipy
+
+
+def test_shipped_digits_equal_course_lib_data():
+    from course_lib.data import digits
+
+    images, labels = langevin.shipped_digits(torch.float64)
+    ref_images, ref_labels = digits(torch.float64)
+    assert torch.equal(images, ref_images) and torch.equal(labels, ref_labels)
+
+
+def test_sigmoid_loss_sgld_batched_label_sets_match_autograd_and_single_runs():
+    X = torch.randn(40, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    y1 = torch.where(X[:, 0] > 0, 1.0, -1.0).double()
+    y2 = torch.where(X[:, 1] > 0.3, 1.0, -1.0).double()
+    Y = torch.stack([y1, y2])
+    outs = langevin.sigmoid_loss_sgld(X, Y, X[:10], Y[:, :10], 0.1, 50.0, 0.1, 30, n_chains=3, record_every=10, seed=9)
+    assert isinstance(outs, list) and len(outs) == 2
+    w0 = torch.randn(6, 5, generator=generator(9), dtype=torch.float64) / math.sqrt(0.1 * 50.0)
+    for i, y in enumerate((y1, y2)):
+        w = w0[3 * i:3 * i + 3].clone().requires_grad_()
+        F = torch.sigmoid(-(w @ (X * y[:, None]).T)).mean(1).sum()
+        (g,) = torch.autograd.grad(F, w)
+        assert outs[i]["grad_sq"][0] == pytest.approx(float((g**2).sum(1).mean()), rel=1e-10)
+        assert outs[i]["steps"].tolist() == [0, 10, 20, 30] and outs[i]["gap_se"].shape == (4,)
+    assert not np.allclose(outs[0]["grad_sq"], outs[1]["grad_sq"])  # each label set has its own chains
+    assert_rejects(langevin.sigmoid_loss_sgld, "y_test", X, Y, X[:10], y1[:10], 0.1, 50.0, 0.1, 2)
