@@ -47,7 +47,6 @@ __all__ = [
     "mfpt_rate",
     "stationary_grid",
     "sigmoid_loss_sgld",
-    "shipped_digits",
     "stability_bound",
     "pac_bayes_bound",
     "build_gibbs_widget",
@@ -618,27 +617,6 @@ def sigmoid_loss_sgld(
         for i in range(G)
     ]
     return out if batched else out[0]
-
-
-def shipped_digits(dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
-    """The digits of :func:`course_lib.data.digits` (scikit-learn's shipped ``digits.csv.gz``:
-    images (1797, 8, 8) in [0, 1], labels (1797,)), read with NumPy from the same file without
-    importing scikit-learn, whose import pulls in ``scipy.stats`` (~1.7 s of CPU).  Nothing is
-    downloaded; the tests check equality with :func:`course_lib.data.digits`."""
-    import gzip
-    import importlib.util
-    from pathlib import Path
-
-    spec = importlib.util.find_spec("sklearn")
-    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - sklearn is a dependency
-        from course_lib.data import digits
-
-        return digits(dtype)
-    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / "digits.csv.gz"
-    with gzip.open(path, "rt") as fh:
-        data = np.loadtxt(fh, delimiter=",")
-    images = torch.tensor(data[:, :-1].reshape(-1, 8, 8) / 16.0, dtype=dtype)
-    return images, torch.tensor(data[:, -1].astype(np.int64))
 
 
 def _step_sizes(step_sizes) -> np.ndarray:

@@ -137,6 +137,10 @@ def test_data_bad_input_and_shipped_sets():
     assert_rejects(data.separable_blobs, "n", n=1)
     images, labels = data.digits()
     assert images.shape == (1797, 8, 8) and float(images.max()) <= 1.0 and labels.max() == 9
+    from sklearn.datasets import load_digits  # the reference reader
+
+    ref = load_digits()
+    assert np.array_equal(images.double().numpy() * 16.0, ref.images) and np.array_equal(labels.numpy(), ref.target)
     photos = data.sample_photographs()
     assert len(photos) == 2 and photos[0].ndim == 2 and 0 <= float(photos[0].min()) <= float(photos[0].max()) <= 1
 

@@ -259,14 +259,6 @@ def test_ks_critical_table_matches_scipy():
     assert langevin.ks_critical(123, 0.01) == pytest.approx(stats.kstwo.isf(0.01, 123))  # falls back to scipy
 
 
-def test_shipped_digits_equal_course_lib_data():
-    from course_lib.data import digits
-
-    images, labels = langevin.shipped_digits(torch.float64)
-    ref_images, ref_labels = digits(torch.float64)
-    assert torch.equal(images, ref_images) and torch.equal(labels, ref_labels)
-
-
 def test_sigmoid_loss_sgld_batched_label_sets_match_autograd_and_single_runs():
     X = torch.randn(40, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
     y1 = torch.where(X[:, 0] > 0, 1.0, -1.0).double()
