@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pprint import pformat
+
 import jupytext
 import pytest
+from nbval import kernel as nbval_kernel
 from nbval import plugin as nbval_plugin
 
 ROOT = Path(__file__).parent
@@ -22,6 +25,22 @@ LECTURE_RE = re.compile(r"^\d\d_[a-z0-9_]+\.py$")
 def lecture_files() -> list[Path]:
     """Every file that looks like a lecture -- including misnamed ones, which then fail the run."""
     return sorted(LECTURES.glob("[0-9][0-9]*.py"))
+
+
+class _LazyPformat:
+    """nbval pretty-prints every kernel message for a debug log line even when debug logging is
+    off (~1 s per lecture on the multi-MB plotly messages); format only if the line is emitted."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __str__(self):
+        return pformat(self.obj)
+
+
+nbval_kernel.pformat = _LazyPformat
 
 
 class _JupytextReader:

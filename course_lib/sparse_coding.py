@@ -19,7 +19,6 @@ import torch
 from course_lib.data import sample_photographs
 from course_lib.device import generator, get_device
 from course_lib.exercises import Case, Exercise
-from course_lib.sparse import soft_threshold
 from course_lib.validate import Diverged, as_tensor, check_int, check_positive
 
 __all__ = [
@@ -118,20 +117,36 @@ def renormalize(D, A=None):
 
 
 def _fista_codes(D, X, A, lam, n_steps):
-    """Warm-started FISTA (Beck & Teboulle 2009, eq. 4.1-4.3) on 1/2||X - DA||^2 + lam ||A||_1,
-    batched over the leading lambda axis.  (course_lib.sparse has no warm-started batched
-    FISTA, so this is the inner step, using its soft_threshold.)"""
+    r"""Warm-started FISTA (Beck & Teboulle 2009, eq. 4.1-4.3) on 1/2||X - DA||^2 + lam ||A||_1,
+    batched over the leading lambda axis: D (L, d, K), X (1 or L, d, n), A (L, K, n), lam (L,).
+
+    Why a private loop and not ``course_lib.sparse.fista`` (the same iteration; the tests check
+    this one against it): ``fista`` solves one 2-D dictionary with one Lipschitz constant,
+    whereas here L dictionaries with their own constants and thresholds move in one batched
+    program, and it is called ``n_iter`` times per fit with a few steps each.  Its argument
+    checks (a full non-finite scan of the signals, codes and dictionary, and a host sync for
+    the Lipschitz constant) would then cost more than the steps themselves; the caller
+    checks finiteness once per round instead.  The prox is the soft threshold
+    $S_t(z) = z - \mathrm{clip}(z, -t, t)$, equal to ``course_lib.sparse.soft_threshold``.
+    """
     G = D.transpose(-1, -2) @ D  # (L, K, K)
     B = D.transpose(-1, -2) @ X  # (L, K, n)
-    Lip = torch.linalg.matrix_norm(G, ord=2)[:, None, None]  # ||D||_2^2
+    Lip = torch.linalg.eigvalsh(G)[:, -1:, None]  # ||D||_2^2, the largest eigenvalue of D^T D
     thr = lam[:, None, None] / Lip
     Y, t = A, 1.0
     for _ in range(n_steps):
-        A_new = soft_threshold(Y - (G @ Y - B) / Lip, thr)
+        Z = Y - (G @ Y - B) / Lip
+        A_new = Z - torch.maximum(torch.minimum(Z, thr), -thr)  # soft threshold S_thr(Z)
         t_new = (1 + math.sqrt(1 + 4 * t * t)) / 2
         Y = A_new + ((t - 1) / t_new) * (A_new - A)
         A, t = A_new, t_new
     return A
+
+
+def _renormalize(D, A):
+    """:func:`renormalize` without the argument checks (inner loop of learn_dictionary)."""
+    norms = D.norm(dim=-2, keepdim=True)
+    return D / norms, A * norms.transpose(-1, -2)
 
 
 def learn_dictionary(
@@ -184,11 +199,12 @@ def learn_dictionary(
         # projecting the atoms onto the unit ball after each step (Mairal et al. 2010, alg. 2)
         At = A.transpose(-1, -2)
         AAt, XAt = A @ At, Xt @ At
-        eta = 1.0 / torch.linalg.matrix_norm(AAt, ord=2).clamp(min=1e-12)[:, None, None]
+        # ||A A^T||_2 is the largest eigenvalue of the symmetric PSD A A^T
+        eta = 1.0 / torch.linalg.eigvalsh(AAt)[:, -1:, None].clamp(min=1e-12)
         for _ in range(n_inner):
             D = D + eta * (XAt - D @ AAt)
             D = D / D.norm(dim=-2, keepdim=True).clamp(min=1.0)
-        D, A = renormalize(D, A)
+        D, A = _renormalize(D, A)  # a collapsed (zero) atom turns into NaN here, caught below
         if not bool(torch.isfinite(D).all()):
             raise Diverged(f"learn_dictionary: non-finite atoms at iteration {it}")
     if scalar:

@@ -63,6 +63,50 @@ def test_batched_cnn_equals_separate_models():
         assert torch.allclose(joint[:, s], alone, atol=1e-5)
 
 
+def test_shared_images_equal_per_model_copies():
+    """The shared-image fast path (one ordinary conv) equals the grouped conv on S copies."""
+    p = cnn.init_cnn(4, seed=2)
+    x = torch.rand(6, 8, 8, generator=G)
+    shared, z1s, z2s = cnn.cnn_forward(p, x, return_features=True)
+    copies, z1c, z2c = cnn.cnn_forward(p, x.unsqueeze(1).expand(-1, 4, -1, -1), return_features=True)
+    assert torch.allclose(shared, copies, atol=1e-5) and torch.allclose(z1s, z1c, atol=1e-5)
+
+
+def test_pooling_without_autograd_equals_max_pool2d():
+    z = torch.randn(3, 5, 8, 8, generator=G)
+    with torch.no_grad():
+        assert torch.equal(cnn._pool2(z), F.max_pool2d(z, 2))
+    zg = z.clone().requires_grad_(True)
+    assert torch.equal(cnn._pool2(zg).detach(), F.max_pool2d(z, 2))
+
+
+def test_conv1_unit_phi_reads_the_first_layer_at_the_centre():
+    p = cnn.init_cnn(2, seed=3)
+    x = torch.rand(8, 8, 8, generator=G)
+    _, z1, _ = cnn.cnn_forward(p, x, return_features=True)
+    units = torch.arange(8).flip(0)
+    got = cnn.conv1_unit_phi(p, units, model=1, pre_activation=True)(x)
+    assert torch.allclose(got, z1[torch.arange(8), 1, units, 4, 4], atol=1e-6)
+    assert torch.allclose(cnn.conv1_unit_phi(p, units, model=1)(x), torch.relu(got))
+
+
+def test_adam_matches_torch_optim():
+    from torch.optim import Adam
+
+    w0 = [torch.randn(4, 3, generator=G, dtype=torch.float64), torch.randn(5, generator=G, dtype=torch.float64)]
+    for wd in (0.0, 0.1):
+        ours = [w.clone().requires_grad_(True) for w in w0]
+        ref = [w.clone().requires_grad_(True) for w in w0]
+        opt_ours, opt_ref = cnn._Adam(ours, lr=0.05, weight_decay=wd), Adam(ref, lr=0.05, weight_decay=wd)
+        for _ in range(7):
+            for ws, opt in ((ours, opt_ours), (ref, opt_ref)):
+                opt.zero_grad()
+                (ws[0].sin().sum() + (ws[1] ** 3).sum()).backward()
+                opt.step()
+        for a, b in zip(ours, ref):
+            assert torch.allclose(a, b, atol=1e-12)
+
+
 def test_train_cnn_learns_and_freezes():
     from course_lib.data import digits
 
@@ -99,6 +143,20 @@ def test_activation_maximization_tv_smooths():
     x0 = cnn.activation_maximization(phi, (2, 6, 6), l2=1.0, steps=200)
     x1 = cnn.activation_maximization(phi, (2, 6, 6), l2=1.0, tv=0.5, steps=200)
     assert float(cnn.total_variation(x1).sum()) < float(cnn.total_variation(x0).sum())
+
+
+def test_activation_maximization_per_input_tv_equals_separate_runs():
+    """A per-input TV weight runs several priors in one loop; the objective separates."""
+    Wl = torch.randn(4, 6, 6, generator=G, dtype=torch.float64)
+    phi = lambda x: (x * Wl).sum((-2, -1)) + (x**2 * Wl).sum((-2, -1)) * 0.1  # noqa: E731
+    tv = torch.tensor([0.0, 0.0, 0.4, 0.4], dtype=torch.float64)
+    joint = cnn.activation_maximization(phi, (4, 6, 6), l2=1.0, tv=tv, steps=80, init_scale=0.0,
+                                        dtype=torch.float64)
+    plain = cnn.activation_maximization(phi, (4, 6, 6), l2=1.0, tv=0.0, steps=80, init_scale=0.0, dtype=torch.float64)
+    smooth = cnn.activation_maximization(phi, (4, 6, 6), l2=1.0, tv=0.4, steps=80, init_scale=0.0, dtype=torch.float64)
+    assert torch.allclose(joint[:2], plain[:2], atol=1e-12) and torch.allclose(joint[2:], smooth[2:], atol=1e-12)
+    assert_rejects(cnn.activation_maximization, "tv", phi, (4, 6, 6), tv=torch.tensor([0.1, -0.1, 0.0, 0.0]))
+    assert_rejects(cnn.activation_maximization, "tv", phi, (4, 6, 6), tv=torch.zeros(3))
 
 
 def test_total_variation_reference():

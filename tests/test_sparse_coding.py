@@ -66,6 +66,21 @@ def test_fista_codes_match_sklearn_lasso():
         assert np.allclose(A[:, j].numpy(), ref, atol=1e-5)
 
 
+def test_fista_codes_equal_course_lib_sparse_fista_with_warm_start():
+    """The private batched, warm-started loop is the tested course_lib.sparse.fista, per lambda."""
+    from course_lib.sparse import fista
+
+    D = sc.renormalize(torch.randn(2, 16, 12, generator=G, dtype=torch.float64))
+    x = torch.randn(16, 5, generator=G, dtype=torch.float64)
+    A0 = torch.randn(2, 12, 5, generator=G, dtype=torch.float64)  # a warm start
+    lams = torch.tensor([0.2, 0.7], dtype=torch.float64)
+    A = sc._fista_codes(D, x[None], A0, lams, 9)
+    for i in range(2):
+        ref = fista(D[i], x, float(lams[i]), 9, x0=A0[i])
+        assert torch.allclose(A[i], ref, atol=1e-10)
+        assert (A[i] == 0).any()  # the soft threshold is active
+
+
 def test_learn_dictionary_shapes_energy_and_batching(patches):
     D, A = sc.learn_dictionary(patches, 16, 0.5, n_iter=5, seed=0)
     assert D.shape == (64, 16) and A.shape == (16, 600)
