@@ -474,8 +474,7 @@ claims.table()
 # %% [markdown]
 # The measured figures are printed by the claims above and in the table: CNN vs SVM test
 # accuracy, the atoms' spatial spread and orientation selectivity against PCA's, the transfer
-# gain. The whole lecture was measured at about 13 s of CPU time under nbval on a 2-core CPU
-# machine (pytest and kernel start included; `make bench` records the current figure).
+# gain. `make bench` records the lecture's time under nbval against its 20 s budget.
 #
 # ## References
 # - Y. LeCun, L. Bottou, Y. Bengio, P. Haffner (1998). Gradient-based learning applied to document recognition. *Proc. IEEE* 86(11).
