@@ -178,17 +178,35 @@ def _tbound(act: _Act, V, Lam, beta, comm):
 
 
 # --------------------------------------------------------------------------- block updates
+def _shift_diag(M, lam):
+    """M + lam I, in place on the fresh tensor M; ``lam`` a float or a (B,1,1) batch."""
+    M.diagonal(dim1=-2, dim2=-1).add_(lam.reshape(-1, 1) if isinstance(lam, torch.Tensor) else lam)
+    return M
+
+
+def _solve_last_W(A, C, beta_b, lam):
+    """W_l from the sample sums A = V~V~^T, C = (beta V_l - Lambda_l)V~^T; ``beta_b`` is (B,1,1)."""
+    M = _shift_diag(beta_b * A, lam)
+    return torch.linalg.solve(M, C.transpose(1, 2)).transpose(1, 2)
+
+
 def _update_last_W(V_prev, V_last, Lam_last, beta, lam, comm=_Local()):
     r"""Ridge solve (Zeng et al. 2021, Alg. 1): $W_l = (\beta V_l - \Lambda_l)\tilde V^\top(\lambda I + \beta\tilde V\tilde V^\top)^{-1}$."""
     Vt = _aug(V_prev)
     A, C = comm.sum(Vt @ Vt.transpose(1, 2), (_bx(beta) * V_last - Lam_last) @ Vt.transpose(1, 2))
-    M = lam * torch.eye(A.shape[-1], dtype=A.dtype, device=A.device) + _bx(beta) * A
-    return torch.linalg.solve(M, C.transpose(1, 2)).transpose(1, 2)
+    return _solve_last_W(A, C, _bx(beta), lam)
 
 
 def _curvature(act: _Act, V, Lam, beta, comm):
     """c = s1^2 + s2 max|sigma - T|: a global bound on d^2/dz^2 of (sigma(z) - T)^2/2, T = V - Lam/beta."""
     return act.s1**2 + act.s2 * _tbound(act, V, Lam, beta, comm)
+
+
+def _solve_hidden_W(W, A, GA, bc, lam):
+    """Prox-linear W step from the sample sums A = V~V~^T and GA = G V~^T; ``bc`` = beta c, (B,1,1)."""
+    M = _shift_diag(bc * A, lam)
+    rhs = bc * (W @ A) - GA
+    return torch.linalg.solve(M, rhs.transpose(1, 2)).transpose(1, 2)  # M is symmetric
 
 
 def _update_hidden_W(W, V_prev, V, Lam, beta, lam, act: _Act, comm=_Local()):
@@ -203,23 +221,22 @@ def _update_hidden_W(W, V_prev, V, Lam, beta, lam, act: _Act, comm=_Local()):
     R = _bx(beta) * (S - V) + Lam
     GA, A = comm.sum((R * act.df(Z, S)) @ Vt.transpose(1, 2), Vt @ Vt.transpose(1, 2))
     bc = _bx(beta * _curvature(act, V, Lam, beta, comm))
-    M = lam * torch.eye(A.shape[-1], dtype=A.dtype, device=A.device) + bc * A
-    rhs = bc * (W @ A) - GA
-    return torch.linalg.solve(M, rhs.transpose(1, 2)).transpose(1, 2)  # M is symmetric
+    return _solve_hidden_W(W, A, GA, bc, lam)
 
 
-def _update_hidden_V(V, P, Lam, W_next, V_next, Lam_next, beta, beta_next, act: _Act, comm=_Local()):
+def _update_hidden_V(V, P, Lam, W_next, V_next, Lam_next, beta, beta_next, act: _Act, comm=_Local(), *, bc=None, Vt=None):
     r"""Prox-linear step for $V_i$ ($i < l-1$): exact in $\frac{\beta_i}2\|V - P - \Lambda_i/\beta_i\|^2$,
     the next layer's term linearised in its pre-activation with curvature $c$:
-    $(\beta_i I + \beta_{i+1}c W^\top W)V^+ = \beta_i P + \Lambda_i + \beta_{i+1}c W^\top W V - W^\top G$."""
+    $(\beta_i I + \beta_{i+1}c W^\top W)V^+ = \beta_i P + \Lambda_i + \beta_{i+1}c W^\top W V - W^\top G$.
+    ``bc`` (= beta_{i+1} c, (B,1,1)) and ``Vt`` (= [V; 1]) may be passed in when already known."""
     Wn = W_next[:, :, :-1]
-    Z = W_next @ _aug(V)
+    Z = W_next @ (_aug(V) if Vt is None else Vt)
     S = act.f(Z)
     G = (_bx(beta_next) * (S - V_next) + Lam_next) * act.df(Z, S)
-    bc = _bx(beta_next * _curvature(act, V_next, Lam_next, beta_next, comm))
+    if bc is None:
+        bc = _bx(beta_next * _curvature(act, V_next, Lam_next, beta_next, comm))
     WtW = Wn.transpose(1, 2) @ Wn
-    eye = torch.eye(Wn.shape[-1], dtype=Wn.dtype, device=Wn.device)
-    M = _bx(beta) * eye + bc * WtW
+    M = _shift_diag(bc * WtW, _bx(beta))
     rhs = _bx(beta) * P + Lam + bc * (WtW @ V) - Wn.transpose(1, 2) @ G
     return torch.linalg.solve(M, rhs)
 
@@ -227,24 +244,15 @@ def _update_hidden_V(V, P, Lam, W_next, V_next, Lam_next, beta, beta_next, act: 
 def _update_penultimate_V(P, Lam, W_last, V_last, Lam_last, beta, beta_last):
     r"""Linear solve for $V_{l-1}$: $(\beta_{l-1}I + \beta_l W^\top W)V = \beta_{l-1}P + \Lambda_{l-1} + W^\top(\beta_l(V_l - b_l) - \Lambda_l)$."""
     Wn, b = W_last[:, :, :-1], W_last[:, :, -1:]
-    eye = torch.eye(Wn.shape[-1], dtype=Wn.dtype, device=Wn.device)
-    M = _bx(beta) * eye + _bx(beta_last) * Wn.transpose(1, 2) @ Wn
-    rhs = _bx(beta) * P + Lam + Wn.transpose(1, 2) @ (_bx(beta_last) * (V_last - b) - Lam_last)
+    Wt = Wn.transpose(1, 2)
+    M = _shift_diag(_bx(beta_last) * (Wt @ Wn), _bx(beta))
+    rhs = _bx(beta) * P + Lam + Wt @ (_bx(beta_last) * (V_last - b) - Lam_last)
     return torch.linalg.solve(M, rhs)
 
 
 def _update_last_V(Y, Lam_last, W_last, V_prev, beta_last):
     r"""Closed form $V_l = (Y + \Lambda_l + \beta_l W_l\tilde V_{l-1})/(1 + \beta_l)$."""
     return (Y + Lam_last + _bx(beta_last) * (W_last @ _aug(V_prev))) / (1 + _bx(beta_last))
-
-
-def _residuals(Ws, Vs, act):
-    l = len(Ws)
-    rs = []
-    for i in range(1, l + 1):
-        Z = Ws[i - 1] @ _aug(Vs[i - 1])
-        rs.append((act.f(Z) if i < l else Z) - Vs[i])
-    return rs
 
 
 def _augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, act, comm=_Local()):
@@ -340,57 +348,137 @@ def _split(Ws, squeeze):
 
 
 # --------------------------------------------------------------------------- ADMM (Algorithm 1)
+def _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm):
+    """Everything recorded after a sweep, and every sample sum the next sweep's W-updates need,
+    in one all-reduce (sums) plus one (maxima).
+
+    Reuses the sweep's products: ``Zs[i] = W_{i+1} V~_i`` and ``Ss[i] = sigma(Zs[i])`` (``Zs[i]``
+    for the last layer) are the pre-activations the forward correction just computed with the
+    final W's and V's, so the residuals are ``Ss[i] - Vs[i+1]``.  The next backward estimation
+    uses the same W, V and Lambda, so its sums (``V~V~^T``, ``G V~^T``, the curvature bound) are
+    the ones computed here: ``G_i V~^T`` is exactly ``dL/dW_i - lam W_i``.
+    Returns ``(record, cache)``: ``record`` = (L, ||r||, KKT residual, sum of squared errors of
+    the network's output) per batch entry, all summed over every worker's samples.
+    """
+    l = len(Ws)
+    B = bcol[0].shape[0]
+    E = Vs[l] - Y
+    loss = 0.5 * (E * E).sum(dim=(1, 2))
+    pen = torch.zeros_like(loss)
+    r2 = torch.zeros_like(loss)
+    Rs, Ds, Gs = [], [], []
+    for i in range(l):
+        r = Ss[i] - Vs[i + 1]
+        rr = (r * r).sum(dim=(1, 2))
+        r2 = r2 + rr
+        pen = pen + (Lams[i] * r).sum(dim=(1, 2)) + 0.5 * bcol[i].view(-1) * rr
+        R = bcol[i] * r + Lams[i]
+        D = R * act.df(Zs[i], Ss[i]) if i < l - 1 else R
+        Rs.append(R)
+        Ds.append(D)
+        Gs.append(D @ Vts[i].transpose(1, 2))
+    gv2 = torch.zeros_like(loss)
+    for i in range(l):
+        gV = (Ws[i + 1][:, :, :-1].transpose(1, 2) @ Ds[i + 1] if i < l - 1 else E) - Rs[i]
+        gv2 = gv2 + (gV * gV).sum(dim=(1, 2))
+    H = Ss[0]  # the network's forward pass from X: layer 1 is Ss[0] (V_0 = X)
+    for i in range(1, l):
+        H = Ws[i] @ _aug(H)
+        if i < l - 1:
+            H = act.f(H)
+    F = H - Y
+    sse = (F * F).sum(dim=(1, 2))
+    As = [Vts[i] @ Vts[i].transpose(1, 2) for i in range(1, l)]  # A_1 = X~X~^T is constant
+    C = (bcol[l - 1] * Vs[l] - Lams[l - 1]) @ Vts[l - 1].transpose(1, 2)
+    parts = [torch.stack([loss, pen, r2, gv2, sse], 1)] + [t.reshape(B, -1) for t in Gs + As + [C]]
+    packed = comm.sum(torch.cat(parts, 1))
+    sizes = [p.shape[1] for p in parts]
+    out = list(torch.split(packed, sizes, 1))
+    loss, pen, r2, gv2, sse = out[0].unbind(1)
+    Gs = [t.view(G.shape) for t, G in zip(out[1 : l + 1], Gs)]
+    As = [t.view(A.shape) for t, A in zip(out[l + 1 : 2 * l], As)]
+    C = out[2 * l].view(C.shape)
+    # T-bounds of the hidden layers (curvatures of the prox-linear W_i and V_{i-1} steps)
+    mid, half = 0.5 * (act.lo + act.hi), 0.5 * (act.hi - act.lo)
+    tb = torch.stack([(Vs[i + 1] - Lams[i] / bcol[i] - mid).abs().amax(dim=(1, 2)) for i in range(l - 1)], 1)
+    curv = act.s1**2 + act.s2 * (comm.max(tb) + half)
+    wn2 = torch.stack([((G + lam * W) ** 2).sum(dim=(1, 2)) for G, W in zip(Gs, Ws)], 1)
+    L = loss + pen + 0.5 * lam * sum((W * W).sum(dim=(1, 2)) for W in Ws)
+    kkt = torch.maximum(wn2.amax(1), torch.maximum(gv2, r2)).sqrt()
+    return (L, r2.sqrt(), kkt, sse), {"G": Gs, "A": As, "C": C, "curv": curv}
+
+
 def _admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm, progress=False):
-    """Algorithm 1 on a (shard of the) data; sums over samples go through ``comm``."""
+    """Algorithm 1 on a (shard of the) data; sums over samples go through ``comm``.
+
+    ``multipliers``: True (ADMM), False (BCD: Lambda stays 0) or a (B,) bool tensor (per entry).
+    """
     l = len(Ws)
     Ws = [W.clone() for W in Ws]
     Bn = beta.shape[0]
-    Vs = [X.expand(Bn, -1, -1)]
+    bvec = [beta[:, i].contiguous() for i in range(l)]
+    bcol = [_bx(b) for b in bvec]
+    if isinstance(multipliers, torch.Tensor):
+        mstep = [b * multipliers.to(b).view(-1, 1, 1) for b in bcol]
+    else:
+        mstep = bcol if multipliers else None
+    Xt = _aug(X.unsqueeze(0))
+    Vs, Vts, Zs, Ss = [X.expand(Bn, -1, -1)], [Xt.expand(Bn, -1, -1)], [], []
     for i, W in enumerate(Ws):  # V^0 from a forward pass, Lambda^0 = 0
-        Z = W @ _aug(Vs[-1])
-        Vs.append(act.f(Z) if i < l - 1 else Z)
+        Z = W @ Vts[-1]
+        S = act.f(Z) if i < l - 1 else Z
+        Zs.append(Z)
+        Ss.append(S)
+        Vs.append(S)
+        if i < l - 1:
+            Vts.append(_aug(S))
     Lams = [torch.zeros_like(V) for V in Vs[1:]]
-    bcol = [beta[:, i] for i in range(l)]
+    A1 = comm.sum(Xt @ Xt.transpose(1, 2))  # (1, d0+1, d0+1), the same for every sweep
     n_total = comm.sum(torch.tensor([float(X.shape[1])], dtype=X.dtype, device=X.device))
-    d_out = Y.shape[0]
+    denom = n_total * Y.shape[0]
     hist = {k: [] for k in ("L", "res", "kkt", "mse")}
 
     def record():
-        L, r2, gradW, gv2 = _augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, act, comm)
-        sse = comm.sum(((_forward(Ws, X, act) - Y) ** 2).sum(dim=(1, 2)))
-        gw = torch.stack([torch.linalg.matrix_norm(G) for G in gradW], 1).amax(1)
+        (L, res, kkt, sse), cache = _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm)
         hist["L"].append(L)
-        hist["res"].append(r2.sqrt())
-        hist["kkt"].append(torch.maximum(torch.maximum(gw, gv2.sqrt()), r2.sqrt()))
-        hist["mse"].append(sse / (n_total * d_out))
-        return L
+        hist["res"].append(res)
+        hist["kkt"].append(kkt)
+        hist["mse"].append(sse / denom)
+        return L, cache
 
-    record()
+    L0, cache = record()
+    L0 = DIVERGE_AT * (1 + L0.abs())
     it = range(n_iter)
     if progress:
         from tqdm.auto import tqdm
 
         it = tqdm(it, desc="ADMM", leave=False)
     for k in it:
-        # backward estimation: W_l, then W_{l-1}, ..., W_1 (each uses the previous V, Lambda)
-        Ws[l - 1] = _update_last_W(Vs[l - 1], Vs[l], Lams[l - 1], bcol[l - 1], lam, comm)
-        for i in range(l - 1, 0, -1):
-            Ws[i - 1] = _update_hidden_W(Ws[i - 1], Vs[i - 1], Vs[i], Lams[i - 1], bcol[i - 1], lam, act, comm)
-        # forward correction: V_1, ..., V_l
-        for i in range(1, l):
-            P = act.f(Ws[i - 1] @ _aug(Vs[i - 1]))
-            if i < l - 1:
-                Vs[i] = _update_hidden_V(Vs[i], P, Lams[i - 1], Ws[i], Vs[i + 1], Lams[i], bcol[i - 1], bcol[i], act, comm)
+        # backward estimation: W_l, then W_{l-1}, ..., W_1, from the sums of the last record
+        G, A, curv = cache["G"], [A1] + cache["A"], cache["curv"]
+        Ws[l - 1] = _solve_last_W(A[l - 1], cache["C"], bcol[l - 1], lam)
+        for i in range(l - 2, -1, -1):
+            Ws[i] = _solve_hidden_W(Ws[i], A[i], G[i], bcol[i] * curv[:, i].view(-1, 1, 1), lam)
+        # forward correction: V_1, ..., V_l (P_i = sigma(W_i V~_{i-1}) is kept for the residual)
+        for i in range(l - 1):
+            Zs[i] = Ws[i] @ Vts[i]
+            Ss[i] = act.f(Zs[i])
+            if i < l - 2:
+                Vs[i + 1] = _update_hidden_V(Vs[i + 1], Ss[i], Lams[i], Ws[i + 1], Vs[i + 2], Lams[i + 1], bvec[i],
+                                             bvec[i + 1], act, comm, bc=bcol[i + 1] * curv[:, i + 1].view(-1, 1, 1),
+                                             Vt=Vts[i + 1])
             else:
-                Vs[i] = _update_penultimate_V(P, Lams[i - 1], Ws[l - 1], Vs[l], Lams[l - 1], bcol[i - 1], bcol[l - 1])
-        Vs[l] = _update_last_V(Y, Lams[l - 1], Ws[l - 1], Vs[l - 1], bcol[l - 1])
+                Vs[i + 1] = _update_penultimate_V(Ss[i], Lams[i], Ws[l - 1], Vs[l], Lams[l - 1], bvec[i], bvec[l - 1])
+            Vts[i + 1] = _aug(Vs[i + 1])
+        Zs[l - 1] = Ss[l - 1] = Ws[l - 1] @ Vts[l - 1]
+        Vs[l] = (Y + Lams[l - 1] + bcol[l - 1] * Zs[l - 1]) / (1 + bcol[l - 1])
         # multiplier update: Lambda_i <- Lambda_i + beta_i r_i  (BCD keeps Lambda = 0)
-        if multipliers:
-            for i, r in enumerate(_residuals(Ws, Vs, act)):
-                Lams[i] = Lams[i] + _bx(bcol[i]) * r
-        L = record()
-        if not bool(torch.isfinite(L).all()) or bool((L.abs() > DIVERGE_AT * (1 + hist["L"][0].abs())).any()):
-            bad = (~torch.isfinite(L)) | (L.abs() > DIVERGE_AT * (1 + hist["L"][0].abs()))
+        if mstep is not None:
+            for i in range(l):
+                Lams[i] = Lams[i] + mstep[i] * (Ss[i] - Vs[i + 1])
+        L, cache = record()
+        bad = (~torch.isfinite(L)) | (L.abs() > L0)
+        if bool(bad.any()):
             raise Diverged(
                 f"ADMM diverged at iteration {k + 1}: the augmented Lagrangian blew up for beta="
                 f"{beta[bad].tolist()} (batch entries {bad.nonzero().flatten().tolist()}); "
@@ -439,18 +527,27 @@ def admm_train(
     $\Lambda_i \leftarrow \Lambda_i + \beta_i r_i$.
 
     ``beta``: scalar, 1-D batch, or 2-D ``(batch, layers)`` (per-layer $\beta_i$); ``init_scale``
-    scalar or 1-D batch.  ``world_size > 1`` runs data-parallel over that many local processes
-    (torch.distributed, gloo); see :mod:`course_lib.admm_parallel`.  Returns a
+    scalar or 1-D batch; ``multipliers``: True (ADMM), False (BCD, $\Lambda\equiv0$) or one bool
+    per batch entry (ADMM and BCD runs in one batch).  ``world_size > 1`` runs data-parallel over
+    that many local processes (torch.distributed, gloo); see :mod:`course_lib.admm_parallel`.  Returns a
     :class:`TrainHistory` with ``augmented_lagrangian``, ``primal_residual`` ($\|r\|_F$),
     ``kkt_residual`` (max of $\|\nabla_W L\|$, $\|\nabla_V L\|$, $\|r\|$) and ``train_mse``.
     Raises :class:`~course_lib.validate.Diverged` with the offending beta on blow-up.
     """
     world_size = check_int(world_size, "world_size", min_value=1, max_value=64)
-    if not isinstance(multipliers, bool):
-        raise TypeError(f"multipliers: expected a bool, got {type(multipliers).__name__}")
     X, Y, sizes, act, beta_t, lam, n_iter, Ws, squeeze = _prepare(
         X, Y, sizes, beta, lam, n_iter, activation, init_scale, seed, init, device
     )
+    if isinstance(multipliers, bool):
+        method = "ADMM" if multipliers else "BCD"
+    else:
+        if not isinstance(multipliers, (list, tuple, np.ndarray, torch.Tensor)):
+            raise TypeError(f"multipliers: expected a bool or a 1-D sequence of bools, got {type(multipliers).__name__}")
+        m = torch.as_tensor(np.asarray(multipliers) if not isinstance(multipliers, torch.Tensor) else multipliers)
+        if m.dtype != torch.bool or m.shape != (beta_t.shape[0],):
+            raise ValueError(f"multipliers: expected {beta_t.shape[0]} bools (one per batch entry), got {tuple(m.shape)} {m.dtype}")
+        method = "ADMM" if bool(m.all()) else "BCD" if not bool(m.any()) else "ADMM/BCD"
+        multipliers = m.to(beta_t.device)
     if world_size > X.shape[1]:
         raise ValueError(f"world_size: {world_size} workers for {X.shape[1]} samples")
     t0 = time.perf_counter()
@@ -464,7 +561,7 @@ def admm_train(
     out = {k: (v[:, 0] if squeeze else v).cpu() for k, v in out.items()}
     weights, biases = _split(Ws, squeeze)
     return TrainHistory(
-        method="ADMM" if multipliers else "BCD", weights=weights, biases=biases, seconds=seconds,
+        method=method, weights=weights, biases=biases, seconds=seconds,
         params=dict(activation=act.name, lam=lam, n_iter=n_iter, world_size=world_size, init=init), **out,
     )
 
@@ -475,24 +572,28 @@ def bcd_train(X, Y, sizes, beta, lam, n_iter, activation="sigmoid", init_scale=1
 
 
 # --------------------------------------------------------------------------- backprop
-def _bp_grads(Ws, X, Y, act):
-    """Manual backprop of (1/2n)||f(X) - Y||^2: returns (mse, grads wrt each W, ||dL/db_i||)."""
+def _bp_grads(Ws, X, Y, act, Xt=None):
+    """Manual backprop of (1/2n)||f(X) - Y||^2: returns (mse, grads wrt each W, ||dL/db_i||).
+
+    ``Xt`` = [X; 1] may be passed in (it is the same at every step)."""
     n, l = X.shape[1], len(Ws)
-    Hs, Zs = [X.expand(Ws[0].shape[0], -1, -1)], []
+    Hs, Zs = [_aug(X.unsqueeze(0)) if Xt is None else Xt], []  # augmented activations
     for i, W in enumerate(Ws):
-        Z = W @ _aug(Hs[-1])
+        Z = W @ Hs[-1]
         Zs.append(Z)
-        Hs.append(act.f(Z) if i < l - 1 else Z)
-    E = Hs[-1] - Y
-    mse = (E**2).mean(dim=(1, 2))
+        if i < l - 1:
+            Hs.append(_aug(act.f(Z)))
+    E = Zs[-1] - Y
+    mse = (E * E).mean(dim=(1, 2))
     delta = E / n
-    grads, gb = [None] * l, [None] * l
+    grads = [None] * l
     for i in range(l - 1, -1, -1):
-        grads[i] = delta @ _aug(Hs[i]).transpose(1, 2)
-        gb[i] = delta.sum(2).norm(dim=1)
+        grads[i] = delta @ Hs[i].transpose(1, 2)
         if i > 0:
-            delta = (Ws[i][:, :, :-1].transpose(1, 2) @ delta) * act.df(Zs[i - 1], Hs[i])
-    return mse, grads, torch.stack(gb, 1)
+            S = Hs[i][:, :-1]
+            delta = (Ws[i][:, :, :-1].transpose(1, 2) @ delta) * act.df(Zs[i - 1], S)
+    gb = torch.stack([G[:, :, -1].norm(dim=1) for G in grads], 1)  # bias column = delta summed over samples
+    return mse, grads, gb
 
 
 def bp_train(
@@ -524,6 +625,8 @@ def bp_train(
     Ws = init_weights(sizes, scale.expand(Bn).contiguous(), seed, init, device=dev)
     lr_b = _bx(lr_t.expand(Bn).to(dev))
     alive = torch.ones(Bn, dtype=torch.bool, device=dev)
+    all_alive = True
+    Xt = _aug(X.unsqueeze(0))
     mses, gns = [], []
     t0 = time.perf_counter()
     it = range(n_iter + 1)
@@ -532,18 +635,26 @@ def bp_train(
 
         it = tqdm(it, desc="backprop", leave=False)
     for k in it:
-        mse, grads, gb = _bp_grads(Ws, X, Y, act)
+        mse, grads, gb = _bp_grads(Ws, X, Y, act, Xt)
         bad = ~torch.isfinite(mse) | (mse > DIVERGE_AT)
         if bool((bad & alive).any()):
             if on_diverge == "raise":
                 raise Diverged(f"backprop diverged at iteration {k}: lr={lr_t.expand(Bn)[bad.cpu()].tolist()} is too large")
             alive = alive & ~bad
-        mses.append(torch.where(alive, mse, torch.full_like(mse, math.inf)))
-        gns.append(torch.where(alive.view(-1, 1), gb, torch.zeros_like(gb)))
+            all_alive = False
+        if all_alive:
+            mses.append(mse)
+            gns.append(gb)
+        else:
+            mses.append(torch.where(alive, mse, torch.full_like(mse, math.inf)))
+            gns.append(torch.where(alive.view(-1, 1), gb, torch.zeros_like(gb)))
         if k == n_iter:
             break
-        step = lr_b * alive.view(-1, 1, 1)
-        Ws = [torch.where(alive.view(-1, 1, 1), W - step * G, W) for W, G in zip(Ws, grads)]
+        if all_alive:
+            Ws = [W - lr_b * G for W, G in zip(Ws, grads)]
+        else:  # frozen runs keep their weights (and no inf/nan leaks into them)
+            step = lr_b * alive.view(-1, 1, 1)
+            Ws = [torch.where(alive.view(-1, 1, 1), W - step * G, W) for W, G in zip(Ws, grads)]
     seconds = time.perf_counter() - t0
     squeeze = not (l_batched or s_batched)
     mse_h, gn_h = torch.stack(mses).cpu(), torch.stack(gns).cpu()
@@ -643,22 +754,39 @@ WIDGET_SCALES = (1.0, 3.0, 10.0, 30.0)
 WIDGET_LRS = (0.1, 0.3, 1.0)
 
 
+def _take(h: TrainHistory, idx: slice, method: str) -> TrainHistory:
+    """Batch entries ``idx`` of a batched history; ``seconds`` is their share of the batch's time."""
+    B = h.train_mse.shape[1]
+    k = len(range(B)[idx])
+    hist = {name: getattr(h, name)[:, idx] for name in ("train_mse", "augmented_lagrangian", "primal_residual", "kkt_residual")}
+    return TrainHistory(method=method, weights=[w[idx] for w in h.weights], biases=[b[idx] for b in h.biases],
+                        seconds=h.seconds * k / B, params=dict(h.params), **hist)
+
+
 def widget_runs(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam=1e-6, seed=0, progress=False):
-    """The widget's data, in three batched runs: ADMM over the beta grid; ADMM (beta = 10), BCD and
-    backprop (every lr of ``WIDGET_LRS``) over the init-scale grid.  ``bp_best`` is, per scale,
-    the run of the lr with the lowest final MSE."""
+    """The widget's data in two batched runs: one Algorithm-1 batch holding ADMM over the beta grid
+    (init scale 1), ADMM (beta = 10) over the init-scale grid and BCD (beta = 10, Lambda = 0) over
+    the init-scale grid; and backprop (every lr of ``WIDGET_LRS``) over the init-scale grid.
+    All runs share one initial draw (scaled), as separate calls with the same seed would.
+    ``bp_best`` is, per scale, the run of the lr with the lowest final MSE.  The ``seconds`` of
+    each ADMM/BCD history is its share of the joint batch's time."""
     sizes = list(sizes)
     X, Y = square_data(n)
-    sc = torch.tensor(WIDGET_SCALES, dtype=torch.float64)
-    runs = admm_train(X, Y, sizes, list(WIDGET_BETAS), lam, n_iter, seed=seed, progress=progress)
-    adm = admm_train(X, Y, sizes, 10.0, lam, n_iter, init_scale=sc, seed=seed, progress=progress)
-    bcd = bcd_train(X, Y, sizes, 10.0, lam, n_iter, init_scale=sc, seed=seed, progress=progress)
+    sc = list(WIDGET_SCALES)
+    nb, ns = len(WIDGET_BETAS), len(sc)
+    joint = admm_train(X, Y, sizes, list(WIDGET_BETAS) + [10.0] * (2 * ns), lam, n_iter,
+                       init_scale=[1.0] * nb + sc + sc, seed=seed, progress=progress,
+                       multipliers=[True] * (nb + ns) + [False] * ns)
+    runs = _take(joint, slice(0, nb), "ADMM")
+    adm = _take(joint, slice(nb, nb + ns), "ADMM")
+    bcd = _take(joint, slice(nb + ns, nb + 2 * ns), "BCD")
     k = len(WIDGET_LRS)
-    lrs = torch.tensor(WIDGET_LRS, dtype=torch.float64).repeat_interleave(len(sc))
-    bp = bp_train(X, Y, sizes, lrs, bp_iter, init_scale=sc.repeat(k), seed=seed, progress=progress)
-    m = bp.train_mse.view(bp_iter + 1, k, len(sc))
+    sct = torch.tensor(sc, dtype=torch.float64)
+    lrs = torch.tensor(WIDGET_LRS, dtype=torch.float64).repeat_interleave(ns)
+    bp = bp_train(X, Y, sizes, lrs, bp_iter, init_scale=sct.repeat(k), seed=seed, progress=progress)
+    m = bp.train_mse.view(bp_iter + 1, k, ns)
     best = m[-1].argmin(0)  # diverged runs hold +inf, so never win
-    bp_best = m[:, best, torch.arange(len(sc))]
+    bp_best = m[:, best, torch.arange(ns)]
     return {"X": X, "Y": Y, "beta_runs": runs, "admm_scales": adm, "bcd_scales": bcd, "bp": bp,
             "bp_best": bp_best, "bp_best_lr": torch.tensor(WIDGET_LRS)[best]}
 
@@ -666,7 +794,11 @@ def widget_runs(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam=1e-6,
 @register("09 ADMM")
 def build_admm_widget(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam=1e-6, seed=0, precomputed=None):
     """A beta slider (augmented Lagrangian and residual, precomputed over a beta grid) and an
-    init-scale slider (BP vs ADMM training curves, precomputed over a scale grid)."""
+    init-scale slider (BP vs ADMM training curves, precomputed over a scale grid).
+
+    Both panels live in one ``FigureWidget`` (traces 0-2: the beta panel; 3-4: the init-scale
+    panel): every FigureWidget ships plotly's ~5 MB front-end bundle when it is displayed.
+    Pass ``precomputed=widget_runs(...)`` to reuse runs already made."""
     import ipywidgets as W
 
     from course_lib.plotting import figure_widget
@@ -677,38 +809,45 @@ def build_admm_widget(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam
     runs, adm, bp_mse = precomputed["beta_runs"], precomputed["admm_scales"], precomputed["bp_best"]
     n_iter, bp_iter = runs.train_mse.shape[0] - 1, bp_mse.shape[0] - 1
     L = runs.augmented_lagrangian
-    Lrel = (L - L.amin(0)) / (L[0] - L.amin(0)).abs().clamp_min(1e-300) + 1e-16
+    Lrel = ((L - L.amin(0)) / (L[0] - L.amin(0)).abs().clamp_min(1e-300) + 1e-16).numpy()
+    res = (runs.primal_residual + 1e-16).numpy()
+    kkt = (runs.kkt_residual + 1e-16).numpy()
+    adm_mse, bp_np = adm.train_mse.numpy(), bp_mse.numpy()
     it = np.arange(n_iter + 1)
-    fig = figure_widget("β decides: monotone descent (large β) or oscillation (small β)", "ADMM iteration",
-                        "value (log scale)", yaxis_type="log", height=360)
-    fig.add_scatter(x=it, y=Lrel[:, 0].numpy(), name="(L − min L)/(L₀ − min L)")
-    fig.add_scatter(x=it, y=runs.primal_residual[:, 0].numpy() + 1e-16, name="primal residual ‖r‖")
-    fig.add_scatter(x=it, y=runs.kkt_residual[:, 0].numpy() + 1e-16, name="KKT residual")
-    fig2 = figure_widget("Saturated start: backprop stalls, ADMM still fits", "iteration (BP: GD step, ADMM: sweep)",
-                         "training MSE (log scale)", yaxis_type="log", height=360)
-    fig2.add_scatter(x=np.arange(bp_iter + 1), y=bp_mse[:, 0].numpy(), name="backprop (best lr)")
-    fig2.add_scatter(x=it, y=adm.train_mse[:, 0].numpy(), name="ADMM β=10")
+    fig = figure_widget("ADMM on y = x²: the role of β, and a saturated start", "", "", height=720)
+    fig.set_subplots(2, 1, vertical_spacing=0.14, subplot_titles=(
+        "β decides: monotone descent (large β) or oscillation (small β)",
+        "Saturated start: backprop stalls, ADMM still fits"))
+    fig.add_scatter(x=it, y=Lrel[:, 0], name="(L − min L)/(L₀ − min L)", row=1, col=1)
+    fig.add_scatter(x=it, y=res[:, 0], name="primal residual ‖r‖", row=1, col=1)
+    fig.add_scatter(x=it, y=kkt[:, 0], name="KKT residual", row=1, col=1)
+    fig.add_scatter(x=np.arange(bp_iter + 1), y=bp_np[:, 0], name="backprop (best lr)", row=2, col=1)
+    fig.add_scatter(x=it, y=adm_mse[:, 0], name="ADMM β=10", row=2, col=1)
+    fig.update_xaxes(title_text="ADMM iteration", row=1, col=1)
+    fig.update_yaxes(title_text="value (log scale)", type="log", row=1, col=1)
+    fig.update_xaxes(title_text="iteration (BP: GD step, ADMM: sweep)", row=2, col=1)
+    fig.update_yaxes(title_text="training MSE (log scale)", type="log", row=2, col=1)
     beta_s = W.SelectionSlider(options=list(WIDGET_BETAS), value=WIDGET_BETAS[0], description="β")
     scale_s = W.SelectionSlider(options=sc, value=sc[0], description="init scale")
 
     def on_beta(change):
         j = WIDGET_BETAS.index(change["new"])
         with fig.batch_update():
-            fig.data[0].y = Lrel[:, j].numpy()
-            fig.data[1].y = runs.primal_residual[:, j].numpy() + 1e-16
-            fig.data[2].y = runs.kkt_residual[:, j].numpy() + 1e-16
+            fig.data[0].y = Lrel[:, j]
+            fig.data[1].y = res[:, j]
+            fig.data[2].y = kkt[:, j]
 
     def on_scale(change):
         j = sc.index(change["new"])
-        with fig2.batch_update():
-            fig2.data[0].y = bp_mse[:, j].numpy()
-            fig2.data[1].y = adm.train_mse[:, j].numpy()
+        with fig.batch_update():
+            fig.data[3].y = bp_np[:, j]
+            fig.data[4].y = adm_mse[:, j]
 
     beta_s.observe(on_beta, names="value")
     scale_s.observe(on_scale, names="value")
-    root = W.VBox([beta_s, fig, scale_s, fig2])
+    root = W.VBox([W.HBox([beta_s, scale_s]), fig])
     return WidgetUI(root, fig, {"beta": beta_s, "init_scale": scale_s},
-                    state={"figure2": fig2, "admm": runs, "bp_mse": bp_mse, "admm_scale": adm})
+                    state={"admm": runs, "bp_mse": bp_mse, "admm_scale": adm})
 
 
 # --------------------------------------------------------------------------- exercises

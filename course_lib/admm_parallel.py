@@ -2,10 +2,11 @@
 
 Each worker holds a contiguous shard of the samples (columns).  The V- and Lambda-updates
 are column-wise, so they need no communication; the W-updates need only sums over
-samples of small matrices (``V V^T``, ``(beta V - Lambda) V^T``, the prox-linear gradient),
-which are all-reduced, plus one all-reduced max for each prox-linear step size.  Every
-worker therefore computes the same weights as one process holding all the data, up to
-the order of floating-point summation.
+samples of small matrices (``V V^T``, ``(beta V - Lambda) V^T``, the prox-linear gradient)
+and the maxima behind the prox-linear step sizes.  The kernel computes them together with
+the per-sweep record (L, residuals, KKT, MSE), so a sweep costs exactly two all-reduces: one
+packed sum and one packed max.  Every worker therefore computes the same weights as one
+process holding all the data, up to the order of floating-point summation.
 
 Three ways to run it:
 

@@ -164,7 +164,7 @@ fig
 # saturation runs below and the widget).
 
 # %%
-runs = admm.widget_runs(progress=True)
+runs = admm.widget_runs()
 X, Y = runs["X"], runs["Y"]
 var_y = float(Y.var(unbiased=False))
 bet = runs["beta_runs"]

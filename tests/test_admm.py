@@ -111,6 +111,74 @@ def test_admm_history_and_monotone_L_at_large_beta():
     assert abs(float(((h.output(X) - Y) ** 2).mean()) - float(h.train_mse[-1])) < 1e-12
 
 
+def _reference_admm(X, Y, Ws, beta, lam, n_iter, multipliers=True):
+    """Algorithm 1 written plainly from the block updates, recomputing every record from scratch
+    (the reference for the kernel, which reuses the sweep's products and sums)."""
+    l = len(Ws)
+    Ws = [W.clone() for W in Ws]
+    B = beta.shape[0]
+    Vs = [X.expand(B, -1, -1)]
+    for i, W in enumerate(Ws):
+        Z = W @ _aug(Vs[-1])
+        Vs.append(ACT.f(Z) if i < l - 1 else Z)
+    Lams = [torch.zeros_like(V) for V in Vs[1:]]
+    hist = []
+
+    def record():
+        L, r2, gradW, gv2 = _augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, ACT)
+        gw = torch.stack([torch.linalg.matrix_norm(G) for G in gradW], 1).amax(1)
+        mse = ((admm._forward(Ws, X, ACT) - Y) ** 2).mean(dim=(1, 2))
+        hist.append(torch.stack([L, r2.sqrt(), torch.maximum(torch.maximum(gw, gv2.sqrt()), r2.sqrt()), mse], 1))
+
+    record()
+    for _ in range(n_iter):
+        Ws[l - 1] = _update_last_W(Vs[l - 1], Vs[l], Lams[l - 1], beta[:, l - 1], lam)
+        for i in range(l - 1, 0, -1):
+            Ws[i - 1] = _update_hidden_W(Ws[i - 1], Vs[i - 1], Vs[i], Lams[i - 1], beta[:, i - 1], lam, ACT)
+        for i in range(1, l):
+            P = ACT.f(Ws[i - 1] @ _aug(Vs[i - 1]))
+            if i < l - 1:
+                Vs[i] = _update_hidden_V(Vs[i], P, Lams[i - 1], Ws[i], Vs[i + 1], Lams[i], beta[:, i - 1], beta[:, i], ACT)
+            else:
+                Vs[i] = _update_penultimate_V(P, Lams[i - 1], Ws[l - 1], Vs[l], Lams[l - 1], beta[:, i - 1], beta[:, l - 1])
+        Vs[l] = _update_last_V(Y, Lams[l - 1], Ws[l - 1], Vs[l - 1], beta[:, l - 1])
+        if multipliers:
+            for i in range(1, l + 1):
+                Z = Ws[i - 1] @ _aug(Vs[i - 1])
+                r = (ACT.f(Z) if i < l else Z) - Vs[i]
+                Lams[i - 1] = Lams[i - 1] + beta[:, i - 1].view(-1, 1, 1) * r
+        record()
+    return torch.stack(hist), Ws
+
+
+@pytest.mark.parametrize("multipliers", [True, False])
+def test_kernel_matches_plain_algorithm_1(multipliers):
+    """The kernel's cached sums and reused products change nothing but round-off: its records
+    (L, ||r||, KKT, MSE) and weights match the plain block-by-block Algorithm 1 (4 layers, so the
+    prox-linear V step runs too; a well-conditioned lam)."""
+    g = torch.Generator().manual_seed(7)
+    X = torch.randn(3, 40, generator=g, dtype=torch.float64)
+    Y = torch.randn(2, 40, generator=g, dtype=torch.float64)
+    sizes = [3, 6, 5, 4, 2]
+    beta = torch.tensor([[3.0, 5.0, 10.0, 4.0], [20.0, 20.0, 20.0, 20.0]], dtype=torch.float64)
+    h = admm.admm_train(X, Y, sizes, beta, 0.05, 12, init_scale=[1.0, 3.0], seed=1, multipliers=multipliers)
+    ref, Ws = _reference_admm(X, Y, admm.init_weights(sizes, [1.0, 3.0], 1), beta, 0.05, 12, multipliers)
+    got = torch.stack([h.augmented_lagrangian, h.primal_residual, h.kkt_residual, h.train_mse], 2)
+    assert torch.allclose(got, ref, rtol=1e-9, atol=1e-12)
+    for w, b, W in zip(h.weights, h.biases, Ws):
+        assert torch.allclose(torch.cat([w, b.unsqueeze(-1)], -1), W, rtol=1e-9, atol=1e-11)
+
+
+def test_mixed_admm_bcd_batch_equals_separate_runs():
+    X, Y = admm.square_data(30)
+    mixed = admm.admm_train(X, Y, [1, 6, 6, 1], [10.0, 10.0], 1e-2, 10, init_scale=[1.0, 3.0], multipliers=[True, False])
+    a = admm.admm_train(X, Y, [1, 6, 6, 1], 10.0, 1e-2, 10, init_scale=[1.0, 3.0])
+    b = admm.bcd_train(X, Y, [1, 6, 6, 1], 10.0, 1e-2, 10, init_scale=[1.0, 3.0])
+    assert mixed.method == "ADMM/BCD"
+    assert torch.allclose(mixed.augmented_lagrangian[:, 0], a.augmented_lagrangian[:, 0], rtol=1e-12)
+    assert torch.allclose(mixed.augmented_lagrangian[:, 1], b.augmented_lagrangian[:, 1], rtol=1e-12)
+
+
 def test_bcd_keeps_zero_multipliers_and_bp_same_init():
     X, Y = admm.square_data(30)
     b = admm.bcd_train(X, Y, [1, 6, 6, 1], 10.0, 1e-3, 3)
@@ -172,10 +240,11 @@ def test_widget_moves():
     runs = ui.state["admm"]
     assert np.allclose(ui.trace_data(1), runs.primal_residual[:, j].numpy() + 1e-16)
     assert not np.allclose(y0, ui.trace_data(1))
-    fig2 = ui.state["figure2"]
-    ui.controls["init_scale"].value = 30.0
+    ui.controls["init_scale"].value = 30.0  # the init-scale panel: traces 3 (BP) and 4 (ADMM)
     k = admm.WIDGET_SCALES.index(30.0)
-    assert np.allclose(np.array(fig2.data[1].y), ui.state["admm_scale"].train_mse[:, k].numpy())
+    assert np.allclose(ui.trace_data(4), ui.state["admm_scale"].train_mse[:, k].numpy())
+    assert np.allclose(ui.trace_data(3), ui.state["bp_mse"][:, k].numpy())
+    assert np.allclose(ui.trace_data(1), runs.primal_residual[:, j].numpy() + 1e-16)  # beta panel unchanged
 
 
 def test_exercises_accept_reference():
@@ -216,3 +285,5 @@ def test_rejects_other_bad_input():
     assert_rejects(admm.admm_train, "n_iter", X0, Y0, [1, 3, 3, 1], 1.0, 1e-3, 0)
     assert_rejects(admm.bp_train, "lr", X0, Y0, [1, 3, 3, 1], 0.0, 2)
     assert_rejects(admm.admm_train, "sizes", X0, Y0, [1, 1], 1.0, 1e-3, 2)
+    assert_rejects(admm.admm_train, "multipliers", X0, Y0, [1, 3, 3, 1], [1.0, 2.0], 1e-3, 2, multipliers=[True])
+    assert_rejects(admm.admm_train, "multipliers", X0, Y0, [1, 3, 3, 1], 1.0, 1e-3, 2, multipliers="yes")
