@@ -14,8 +14,8 @@ Each ``W_i`` carries its bias as a last column acting on an appended row of ones
 tensor program.
 
 Initialisation (shared by :func:`admm_train` and :func:`bp_train` for the same seed):
-``init="fan_in"`` (default, as in the seed author's MATLAB demo) draws
-``W_i ~ N(0, init_scale^2 / d_i)``, ``init="fan_in"`` (LeCun) ``N(0, init_scale^2/d_{i-1})``,
+``init="fan_out"`` (as in the seed author's MATLAB demo) draws
+``W_i ~ N(0, init_scale^2 / d_i)``, ``init="fan_in"`` (LeCun, the default) ``N(0, init_scale^2/d_{i-1})``,
 ``init="he"`` ``N(0, 2 init_scale^2/d_{i-1})``; biases start at 0.
 """
 from __future__ import annotations

@@ -88,8 +88,16 @@ class Claims:
     def is_true(self, claim: str, holds: bool, measured: str) -> ClaimResult:
         return self.check(claim, holds, measured)
 
-    def not_reproduced(self, claim: str, measured: str) -> ClaimResult:
-        """Record, visibly, a slide claim that our experiment did not reproduce."""
+    def not_reproduced(self, claim: str, measured: str, *, holds: bool | None = None) -> ClaimResult:
+        """Record, visibly, a slide claim that our experiment did not reproduce.
+
+        Pass the test's outcome as ``holds``: the lecture's text explains the non-reproduction,
+        so if the claim starts to hold (new seeds, sizes or versions) this raises
+        :class:`ClaimFailed` and the text must be revisited -- the record can fail both ways.
+        """
+        if holds:
+            raise ClaimFailed(f"[{self.lecture}] recorded as not reproduced, but it now holds: {claim} "
+                              f"(measured: {measured}); update the lecture's text and use a check")
         result = ClaimResult(claim, str(measured), NOT_REPRODUCED)
         self.results.append(result)
         print(result.line())

@@ -320,10 +320,7 @@ for name, out in runs.items():
 pb_true, pb_rand = runs["true labels"]["pac"][-1], runs["random labels"]["pac"][-1]
 claim_rl = ("Random labels give a larger gradient-norm PAC-Bayes bound than true labels (train faster, generalize "
             "better) — linear sigmoid model, n = 300 > d = 65")
-if pb_rand > pb_true:
-    claims.check(claim_rl, True, f"{pb_rand:.4f} (random) > {pb_true:.4f} (true)")
-else:
-    claims.not_reproduced(claim_rl, f"{pb_rand:.4f} (random) ≤ {pb_true:.4f} (true)")
+claims.not_reproduced(claim_rl, f"{pb_rand:.4f} (random) vs {pb_true:.4f} (true)", holds=bool(pb_rand > pb_true))
 
 fig = figure("Both bounds sit above the measured gap; only the PAC-Bayes one sees the data", "SGLD step k",
              "generalization gap / bound (sigmoid loss)")

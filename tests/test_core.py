@@ -164,3 +164,10 @@ def test_plotting_template_and_renderer():
     assert "course" in pio.templates.default and pio.renderers.default == plotting.RENDERER
     fig = plotting.figure("A finding", "x (units)", "y (units)")
     assert fig.layout.xaxis.title.text == "x (units)"
+
+
+def test_not_reproduced_fails_when_the_claim_starts_to_hold():
+    book = claims_mod.Claims("t")
+    book.not_reproduced("still fails", "x", holds=False)
+    with pytest.raises(claims_mod.ClaimFailed, match="now holds"):
+        book.not_reproduced("now works", "y", holds=True)
