@@ -131,10 +131,8 @@ def _lipschitz(D: torch.Tensor, L) -> float:
 
 
 # ----------------------------------------------------------------------------- Lasso: ISTA / FISTA
-def lasso_objective(D, y, x, beta) -> torch.Tensor:
-    r"""$F(x) = \tfrac12\|y - Dx\|_2^2 + \beta\|x\|_1$ per signal (Beck & Teboulle 2009, eq. 1.3).
-
-    scikit-learn's ``Lasso(alpha)`` minimises $F/m$ with $\beta = m\,\alpha$."""
+def _lasso_args(D, y, x, beta):
+    """Validated (D, y as columns, x as columns, beta per column, whether y was one signal)."""
     D = _dictionary(D)
     y, single = _signals(y, D)
     x = as_tensor(x, "x", ndim=(1, 2), dtype=D.dtype, device=D.device)
@@ -142,6 +140,14 @@ def lasso_objective(D, y, x, beta) -> torch.Tensor:
     if x.shape != (D.shape[1], y.shape[1]):
         raise ValueError(f"x: expected shape {(D.shape[1], y.shape[1])}, got {tuple(x.shape)}")
     b = _column_beta(beta, y.shape[1], D)
+    return D, y, x, b, single
+
+
+def lasso_objective(D, y, x, beta) -> torch.Tensor:
+    r"""$F(x) = \tfrac12\|y - Dx\|_2^2 + \beta\|x\|_1$ per signal (Beck & Teboulle 2009, eq. 1.3).
+
+    scikit-learn's ``Lasso(alpha)`` minimises $F/m$ with $\beta = m\,\alpha$."""
+    D, y, x, b, single = _lasso_args(D, y, x, beta)
     F = _objective(D, y, x, b)
     return F[0] if single else F
 
@@ -155,13 +161,7 @@ def lasso_duality_gap(D, y, x, beta) -> torch.Tensor:
 
     Dual: $G(\theta) = \tfrac12\|y\|^2 - \tfrac12\|y-\theta\|^2$ over $\|D^\top\theta\|_\infty \le \beta$;
     $\theta$ is the residual $y - Dx$ scaled into the dual feasible set (El Ghaoui et al. 2012)."""
-    D = _dictionary(D)
-    y, single = _signals(y, D)
-    x = as_tensor(x, "x", ndim=(1, 2), dtype=D.dtype, device=D.device)
-    x = x[:, None] if x.ndim == 1 else x
-    if x.shape != (D.shape[1], y.shape[1]):
-        raise ValueError(f"x: expected shape {(D.shape[1], y.shape[1])}, got {tuple(x.shape)}")
-    b = _column_beta(beta, y.shape[1], D)
+    D, y, x, b, single = _lasso_args(D, y, x, beta)
     gap = _gap(D, y, x, b)
     return gap[0] if single else gap
 

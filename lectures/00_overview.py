@@ -95,6 +95,8 @@ fig
 
 # %% [markdown]
 # ## A live widget: replay the record
+# *(ipywidgets sliders drive a plotly `FigureWidget`, updated in place; a static HTML export shows
+# the figure but not the sliders — run the lecture in `make lab`.)*
 # Slide the year to replay the challenge; the bars are the winners' error, the red line their depth.
 
 # %%

@@ -229,6 +229,8 @@ fig
 # Williams reported.
 #
 # ## A live widget: watch the boundary form
+# *(ipywidgets sliders drive a plotly `FigureWidget`, updated in place; a static HTML export shows
+# the figure but not the sliders — run the lecture in `make lab`.)*
 # Move **epoch** to replay training; change the **learning rate** and the number of **hidden
 # units**. Every configuration was trained in one batched call when the widget was built
 # (`backprop.build_xor_boundary_widget`), so each slider move only evaluates the network on a grid.

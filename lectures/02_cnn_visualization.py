@@ -409,6 +409,8 @@ print(f"   after {n_ep} epochs: transferred {curve[-1, :n_seeds].mean():.3f}, sc
 
 # %% [markdown]
 # ## A live widget
+# *(ipywidgets sliders drive a plotly `FigureWidget`, updated in place; a static HTML export shows
+# the figure but not the sliders — run the lecture in `make lab`.)*
 # Pick a first-layer unit: its 5×5 filter, the input that maximises it (L2 + TV prior) and the
 # digits that excite it most. The λ slider shows the Olshausen–Field dictionary learned above
 # for each sparsity level. Everything is reused from above (the CNN, the L2 + TV maximising

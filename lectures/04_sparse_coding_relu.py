@@ -406,6 +406,8 @@ fig
 # passes.
 #
 # ## A live widget
+# *(ipywidgets sliders drive a plotly `FigureWidget`, updated in place; a static HTML export shows
+# the figure but not the sliders — run the lecture in `make lab`.)*
 # **β slider** (top) — left: $S_\beta(z)$ and $\mathrm{ReLU}(z-\beta)$; right: the Lasso code (FISTA,
 # 300 iterations) of a 5-sparse test signal with true entries ±2. All 41 values of β were solved in one
 # batched FISTA call when the widget was built: watch the support appear and the shrinkage grow.

@@ -370,6 +370,8 @@ print(f"batched: {speed['batched_s'] * 1e3:.1f} ms, loop over chains: {speed['lo
 
 # %% [markdown]
 # ## A live widget: the Gibbs limit under your fingers
+# *(ipywidgets sliders drive a plotly `FigureWidget`, updated in place; a static HTML export shows
+# the figure but not the sliders — run the lecture in `make lab`.)*
 # Move **β** (inverse temperature) and **η** (step size). The bars are the 2,000 SGLD chains of
 # that cell, the red curve the exact Gibbs density, and the header gives the KS distance against
 # the 5% sampling threshold for 2,000 chains. Every cell came from the one batched run of

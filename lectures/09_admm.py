@@ -278,6 +278,8 @@ claims.at_most("2 processes reproduce 1 process: max |Δ weight|", d_W, 1e-9, fm
 
 # %% [markdown]
 # ## A live widget
+# *(ipywidgets sliders drive a plotly `FigureWidget`, updated in place; a static HTML export shows
+# the figure but not the sliders — run the lecture in `make lab`.)*
 # **β** shows $\mathcal L$ (normalised), the primal residual and the KKT residual, precomputed over the β grid.
 # **init scale** compares backprop (best learning rate) with ADMM from the same initialisation.
 
