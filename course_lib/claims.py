@@ -38,6 +38,9 @@ class ClaimResult:
     def line(self) -> str:
         return f"{_SYMBOL[self.status]} {self.claim} — measured: {self.measured}"
 
+    def _ipython_display_(self):
+        """Already printed when checked: show nothing more as a cell's last value."""
+
 
 def _fmt(x, fmt: str) -> str:
     if isinstance(x, bool):

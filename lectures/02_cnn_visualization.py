@@ -182,7 +182,7 @@ table = go.Figure(go.Table(
                        [f"{n_params:,}", f"{svm.support_vectors_.shape[0]:,} support vectors"],
                        [f"{acc_cnn:.2%}", f"{acc_svm:.2%}"],
                        [int((~right_c).sum()), int((~right_s).sum())]])))
-table.update_layout(title=f"On 8×8 digits a plain RBF SVM is as good as a small CNN ({n_te} test digits)", height=260)
+table.update_layout(title=f"On 8×8 digits a plain RBF SVM is as good as a small CNN ({n_te} test digits)", height=330)
 table
 
 # %%
