@@ -517,6 +517,17 @@ def _mosaic(images: torch.Tensor, gap: float = float("nan")) -> np.ndarray:
     return out[::-1]
 
 
+def _widget_title(unit: int, lam: float) -> str:
+    return f"Unit {unit}: its filter, preferred input and favourite digits · dictionary at λ = {lam:g}"
+
+
+def _json_safe(a) -> list:
+    """A heatmap's z as nested lists with None for NaN gaps: NaN is not valid JSON, and a live
+    FigureWidget sends its data to the browser as JSON (jupyter_client warns, then mangles it)."""
+    a = np.asarray(a, dtype=float)
+    return np.where(np.isnan(a), None, a).tolist()
+
+
 from course_lib.widgets import WidgetUI, register  # noqa: E402
 
 
@@ -553,7 +564,7 @@ def build_cnn_widget(
     n_top = check_int(n_top, "n_top", min_value=1)
     filters = params["W1"][0].cpu()  # (C1, k, k)
     top = _top_digits(params, X, n_top)
-    tiles = [tile_atoms(D).numpy()[::-1] for D in dictionaries]
+    tiles = [_json_safe(tile_atoms(D).numpy()[::-1]) for D in dictionaries]
     digits_cpu = torch.as_tensor(X).cpu()
 
     # build a plain Figure first and wrap it once: every change to a live FigureWidget is a
@@ -567,12 +578,15 @@ def build_cnn_widget(
     heat = dict(colorscale="RdBu_r", zmid=0, showscale=False)
     fig.add_trace(go.Heatmap(z=filters[0].numpy()[::-1], **heat), 1, 1)
     fig.add_trace(go.Heatmap(z=act_max[0].cpu().numpy()[::-1], **heat), 1, 2)
-    fig.add_trace(go.Heatmap(z=_mosaic(digits_cpu[top[0]]), colorscale="Greys", showscale=False), 1, 3)
+    fig.add_trace(go.Heatmap(z=_json_safe(_mosaic(digits_cpu[top[0]])), colorscale="Greys", showscale=False), 1, 3)
     fig.add_trace(go.Heatmap(z=tiles[0], **heat), 1, 4)
     fig.update_xaxes(showticklabels=False)
-    fig.update_yaxes(showticklabels=False, scaleanchor=None)
+    fig.update_yaxes(showticklabels=False)
+    for col in range(1, 5):  # square pixels in every panel
+        fig.update_yaxes(scaleanchor="x" if col == 1 else f"x{col}", constrain="domain", row=1, col=col)
+        fig.update_xaxes(constrain="domain", row=1, col=col)
     fig.update_layout(
-        title=f"First-layer unit 0: its filter, its preferred input and the digits it likes; λ = {lams[0]:g}",
+        title=_widget_title(0, lams[0]),
         height=330,
         margin=dict(l=10, r=10, t=80, b=10),
         template="plotly_white",
@@ -586,12 +600,9 @@ def build_cnn_widget(
         with fig.batch_update():
             fig.data[0].z = filters[k].numpy()[::-1]
             fig.data[1].z = act_max[k].cpu().numpy()[::-1]
-            fig.data[2].z = _mosaic(digits_cpu[top[k]])
+            fig.data[2].z = _json_safe(_mosaic(digits_cpu[top[k]]))
             fig.data[3].z = tiles[j]
-            fig.layout.title.text = (
-                f"First-layer unit {k}: its filter, its preferred input and the digits it likes; "
-                f"λ = {lams[j]:g}: sparser codes, more localised atoms"
-            )
+            fig.layout.title.text = _widget_title(k, lams[j])
 
     unit.observe(update, "value")
     lam.observe(update, "value")

@@ -2,8 +2,8 @@
 
 ``python -m course_lib.lab --configure`` (run by ``make setup``) writes
 ``<venv>/share/jupyter/lab/settings/overrides.json`` -- the setting that
-``jupytext-config set-default-viewer python`` would write to the user's home -- so the
-student's own Jupyter configuration is left untouched.  ``python -m course_lib.lab`` starts
+``jupytext-config set-default-viewer python`` would write to the user's home, plus no news
+pop-ups -- so the student's own Jupyter configuration is left untouched.  ``python -m course_lib.lab`` starts
 the server: bound to 127.0.0.1, a random token (Jupyter's default; never disabled), and
 ``--allow-root`` only when run as root.
 """
@@ -18,7 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 OVERRIDES = {
     "@jupyterlab/docmanager-extension:plugin": {
         "defaultViewers": {"python": "Jupytext Notebook"}
-    }
+    },
+    # the course runs offline and in front of a class: no news or update pop-ups
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 

@@ -33,6 +33,11 @@ class WidgetUI:
     def _ipython_display_(self):  # display(ui) shows the whole widget
         from IPython.display import display
 
+        # The figure sits inside a container, so plotly's own display hook, which sends the
+        # figure's full state to the browser, never runs; without it, edits made before display
+        # (a builder's first update) reach the browser only as messages, and traces lost their
+        # x/y there (seen in JupyterLab + Chromium). Sync the full state first.
+        self.figure._repr_mimebundle_()
         display(self.root)
 
     def trace_data(self, index: int = 0, axis: str = "y") -> np.ndarray:

@@ -176,7 +176,8 @@ def test_widget_moves_update_figure():
     before = np.array(ui.figure.data[3].z, dtype=float)
     ui.controls["lam"].value = 1
     after = np.array(ui.figure.data[3].z, dtype=float)
-    assert np.allclose(after, ui.state["tiles"][1], equal_nan=True) and not np.allclose(before, after, equal_nan=True)
+    assert np.allclose(after, np.array(ui.state["tiles"][1], dtype=float), equal_nan=True) and not np.allclose(before, after, equal_nan=True)
+    assert all(v is None or np.isfinite(v) for row in ui.figure.data[3].z for v in row)  # JSON-safe: no NaN
 
 
 def test_exercise_solution_passes_and_wrong_fails():
