@@ -171,3 +171,14 @@ def test_not_reproduced_fails_when_the_claim_starts_to_hold():
     book.not_reproduced("still fails", "x", holds=False)
     with pytest.raises(claims_mod.ClaimFailed, match="now holds"):
         book.not_reproduced("now works", "y", holds=True)
+
+
+def test_displaying_a_widget_sends_the_figure_full_state():
+    """Edits made before display must reach the browser as state, not only as messages
+    (in JupyterLab, traces edited before display lost their x/y otherwise)."""
+    ui = widgets.REGISTRY["00 ImageNet winners by year"]()
+    ui.controls["year"].value = 2013
+    ui._ipython_display_()
+    synced = ui.figure._widget_data
+    assert [list(t["x"]) for t in synced[:2]] == [list(t.x) for t in ui.figure.data[:2]]
+    assert ui.figure._widget_layout["title"]["text"] == ui.figure.layout.title.text
