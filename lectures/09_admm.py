@@ -175,11 +175,15 @@ for j, b in enumerate(admm.WIDGET_BETAS):
 jb, js = admm.WIDGET_BETAS.index(10.0), admm.WIDGET_BETAS.index(1.0)
 claims.check("β = 10: L decreases monotonically (every iteration after the first sweep)",
              not bool(inc[1:, jb].any()), f"{int(inc[1:, jb].sum())} increases in {inc.shape[0] - 1} iterations")
-K = bet.primal_residual.shape[0] - 1
-r_end, r_mid = float(bet.primal_residual[-1, jb]), float(bet.primal_residual[K // 2, jb])
-res_claim = f"β = 10: the primal residual keeps falling toward 0 (‖r‖ at iteration {K} < at {K // 2})"
-claims.not_reproduced(res_claim, f"{r_end:.2e} vs {r_mid:.2e}: a plateau within {K} sweeps",
-                      holds=bool(r_end < r_mid))
+# The residual needs more sweeps than the grid above: one longer run at β = 10 (same data, λ, init).
+long = admm.admm_train(X, Y, [1, 20, 20, 1], 10.0, 1e-6, 600, seed=0)
+r_long = long.primal_residual
+k_fit = np.arange(100, 601)
+slope = float(np.polyfit(np.log(k_fit), np.log(r_long[100:601].numpy()), 1)[0])
+claims.at_most("β = 10: the primal residual keeps falling (‖r‖ at sweep 600 ≤ ½ ‖r‖ at sweep 100)",
+               float(r_long[600]), 0.5 * float(r_long[100]), fmt=".2e")
+print(f"‖r‖: {float(r_long[100]):.2e} (sweep 100) → {float(r_long[600]):.2e} (sweep 600); "
+      f"log-log slope {slope:.2f} (an O(1/k) rate for ‖r‖² would give −0.5)")
 claims.check("β = 1: L oscillates (it goes up at some iterations)", bool(inc[1:, js].any()),
              f"{int(inc[1:, js].sum())} increases")
 first_sweep = int(inc[0, jb])
@@ -187,8 +191,10 @@ print(f"(the very first sweep, from Λ=0, raised L for β=10: {bool(first_sweep)
 # %% [markdown]
 # Read the printout: with β = 10 and above, $\mathcal L$ never rises after the first sweep (which starts
 # from the forward pass with $\Lambda=0$); at β = 1 and 3 it rises at a few iterations. The primal
-# residual falls fast at first and then plateaus near $10^{-2}$ within our budget of sweeps (see the claim line) — the theorem's rate is $O(1/k)$ — and very large β fits worse in the same
-# number of sweeps (the constraints dominate the loss).
+# residual falls fast at first, hovers for a hundred sweeps, then keeps falling slowly — about like
+# $k^{-1/2}$, i.e. $\|r\|^2\sim 1/k$, the sublinear rate of Zeng et al. — so "the residuals vanish"
+# is a statement about hundreds of sweeps, not tens. Very large β fits worse in the same number of
+# sweeps (the constraints dominate the loss).
 
 # %%
 fig = figure("Large β: monotone L and falling residuals; β≈1–3 oscillates", "ADMM iteration",
