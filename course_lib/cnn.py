@@ -521,11 +521,12 @@ def _widget_title(unit: int, lam: float) -> str:
     return f"Unit {unit}: its filter, preferred input and favourite digits · dictionary at λ = {lam:g}"
 
 
-def _json_safe(a) -> list:
-    """A heatmap's z as nested lists with None for NaN gaps: NaN is not valid JSON, and a live
-    FigureWidget sends its data to the browser as JSON (jupyter_client warns, then mangles it)."""
-    a = np.asarray(a, dtype=float)
-    return np.where(np.isnan(a), None, a).tolist()
+def _json_safe(a) -> np.ndarray:
+    """A heatmap's z with its NaN gaps drawn as 0 (white in both colour scales used here).
+
+    NaN is not valid JSON, and a live FigureWidget sends its data to the browser as JSON
+    (jupyter_client warns, then mangles it); finite float arrays travel as binary buffers."""
+    return np.ascontiguousarray(np.nan_to_num(np.asarray(a, dtype=float), nan=0.0))
 
 
 from course_lib.widgets import WidgetUI, register  # noqa: E402
