@@ -43,13 +43,19 @@ SCROLL_TO_WIDGET = """(async () => { const nb = window.jupyterapp.shell.currentW
 
 
 def start_lab(workspaces: str) -> tuple[subprocess.Popen, str]:
+    """Serve a copy of the lectures: JupyterLab autosaves, and the check must not edit the repo."""
+    import shutil
+
+    copy = Path(workspaces) / "lectures"
+    shutil.copytree(ROOT / "lectures", copy, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     argv = json.loads(subprocess.run([str(VENV_PY), "-c", "import json; from course_lib.lab import lab_argv; "
                                       "print(json.dumps(lab_argv()))"], capture_output=True, text=True,
                                      cwd=ROOT, check=True).stdout)
-    argv += ["--no-browser", f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
+    argv = [a for a in argv if not a.startswith("--ServerApp.root_dir=")]
+    argv += [f"--ServerApp.root_dir={copy}", "--no-browser", f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
              "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={workspaces}"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={"PATH": f"{VENV_PY.parent}:/usr/bin:/bin", "HOME": workspaces, "OMP_NUM_THREADS": "1"})
