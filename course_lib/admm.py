@@ -30,7 +30,7 @@ import torch
 from course_lib.benchmarking import register_benchmark
 from course_lib.device import generator, get_device
 from course_lib.exercises import Case, Exercise
-from course_lib.validate import Diverged, as_tensor, check_int, check_positive
+from course_lib.validate import Diverged, as_tensor, check_int, check_layer_sizes, check_positive
 from course_lib.widgets import WidgetUI, register
 
 __all__ = [
@@ -94,9 +94,7 @@ def _activation(activation, allowed=ACTIVATIONS) -> _Act:
 
 # --------------------------------------------------------------------------- validation
 def _check_sizes(sizes, min_layers=2) -> list[int]:
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < min_layers + 1:
-        raise ValueError(f"sizes: expected a list [d_in, h_1, ..., d_out] with at least {min_layers} layers, got {sizes!r}")
-    return [check_int(s, "sizes", min_value=1) for s in sizes]
+    return check_layer_sizes(sizes, "sizes", min_layers)
 
 
 def _batch_param(value, name, *, allow_zero=False) -> tuple[torch.Tensor, bool]:

@@ -17,7 +17,7 @@ import torch
 
 from course_lib.device import generator, get_device
 from course_lib.exercises import Case, Exercise
-from course_lib.validate import Diverged, as_tensor, check_int, check_positive
+from course_lib.validate import Diverged, as_tensor, check_int, check_layer_sizes, check_positive
 
 __all__ = [
     "SigmoidMLP", "forward_pass", "backward_pass", "train_many", "TrainHistory",
@@ -26,9 +26,7 @@ __all__ = [
 
 
 def _check_sizes(sizes) -> list[int]:
-    if not isinstance(sizes, (list, tuple)) or len(sizes) < 2:
-        raise ValueError(f"sizes: expected a list of at least 2 layer widths, got {sizes!r}")
-    return [check_int(s, "sizes", min_value=1) for s in sizes]
+    return check_layer_sizes(sizes, "sizes", min_layers=1)
 
 
 def init_params(sizes, n_nets=None, seed=0, init_scale=1.0, dtype=torch.float64, device=None):

@@ -20,6 +20,7 @@ __all__ = [
     "check_in_range",
     "check_labels_pm1",
     "check_callable",
+    "check_layer_sizes",
     "Diverged",
 ]
 
@@ -136,6 +137,14 @@ def check_labels_pm1(y: torch.Tensor, name: str = "y") -> torch.Tensor:
         example = y[bad].flatten()[0].item()
         raise ValueError(f"{name}: labels must be -1 or +1, found {example}")
     return y
+
+
+def check_layer_sizes(sizes, name: str = "sizes", min_layers: int = 1) -> list[int]:
+    """Layer widths [d_in, h_1, ..., d_out] of a network with at least ``min_layers`` weight layers."""
+    if not isinstance(sizes, (list, tuple)) or len(sizes) < min_layers + 1:
+        raise ValueError(f"{name}: expected a list [d_in, h_1, ..., d_out] with at least {min_layers} "
+                         f"layer(s), got {sizes!r}")
+    return [check_int(s, name, min_value=1) for s in sizes]
 
 
 def check_callable(fn, name: str):
