@@ -807,7 +807,10 @@ def build_admm_widget(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam
     runs, adm, bp_mse = precomputed["beta_runs"], precomputed["admm_scales"], precomputed["bp_best"]
     n_iter, bp_iter = runs.train_mse.shape[0] - 1, bp_mse.shape[0] - 1
     L = runs.augmented_lagrangian
-    Lrel = ((L - L.amin(0)) / (L[0] - L.amin(0)).abs().clamp_min(1e-300) + 1e-16).numpy()
+    if bool((L > 0).all()):  # L/L₀ on a log axis; (L − min L) would plunge to 0 at its minimum
+        Lrel, L_name = (L / L[0]).numpy(), "L / L₀ (augmented Lagrangian)"
+    else:
+        Lrel, L_name = ((L - L.amin(0)) / (L[0] - L.amin(0)).abs().clamp_min(1e-300) + 1e-16).numpy(), "(L − min L)/(L₀ − min L)"
     res = (runs.primal_residual + 1e-16).numpy()
     kkt = (runs.kkt_residual + 1e-16).numpy()
     adm_mse, bp_np = adm.train_mse.numpy(), bp_mse.numpy()
@@ -816,7 +819,7 @@ def build_admm_widget(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam
     fig.set_subplots(2, 1, vertical_spacing=0.14, subplot_titles=(
         "β decides: monotone descent (large β) or oscillation (small β)",
         "Saturated start: backprop stalls, ADMM still fits"))
-    fig.add_scatter(x=it, y=Lrel[:, 0], name="(L − min L)/(L₀ − min L)", row=1, col=1)
+    fig.add_scatter(x=it, y=Lrel[:, 0], name=L_name, row=1, col=1)
     fig.add_scatter(x=it, y=res[:, 0], name="primal residual ‖r‖", row=1, col=1)
     fig.add_scatter(x=it, y=kkt[:, 0], name="KKT residual", row=1, col=1)
     fig.add_scatter(x=np.arange(bp_iter + 1), y=bp_np[:, 0], name="backprop (best lr)", row=2, col=1)
