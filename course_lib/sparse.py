@@ -738,7 +738,8 @@ def build_sparse_coding_widget(results: dict | None = None, betas=None, n_iter: 
     from course_lib.plotting import COLORS, figure_widget
 
     # -- precompute: the beta sweep ------------------------------------------------------------
-    grid = np.round(np.arange(0.0, 2.0001, 0.05), 2) if betas is None else np.asarray(betas, dtype=float)
+    # ||D||_2 = 1 makes |D^T y| <= ~0.5 here, so the code's support changes for beta in [0, 0.6]
+    grid = np.round(np.linspace(0.0, 0.6, 41), 3) if betas is None else np.asarray(betas, dtype=float)
     D, x_true, y = _lasso_problem()
     codes = fista(D, y[:, None].expand(-1, grid.size), torch.as_tensor(grid), n_iter).numpy()
     z = np.linspace(-3, 3, 241)
@@ -754,7 +755,7 @@ def build_sparse_coding_widget(results: dict | None = None, betas=None, n_iter: 
     x_hat = {k: v.cpu().numpy() for k, v in results["x_hat"].items()}
     names = {"l1": "ℓ1 (basis pursuit)", "omp": "OMP", "thresholding": "thresholding"}
 
-    fig = figure_widget("", "z", "output", height=640)
+    fig = figure_widget("", "z", "output", height=680, margin=dict(t=120))
     fig.set_subplots(2, 2, vertical_spacing=0.16, subplot_titles=(
         "S_β(z) and ReLU(z−β)", "Lasso code of a 5-sparse signal (true entries ±2)",
         "exact recovery rate over random problems", "one problem at this sparsity"))
@@ -782,7 +783,9 @@ def build_sparse_coding_widget(results: dict | None = None, betas=None, n_iter: 
     fig.update_xaxes(title_text="atom index", row=2, col=2)
     fig.update_yaxes(title_text="coefficient", row=2, col=2)
 
-    beta_slider = W.FloatSlider(value=0.5, min=float(grid.min()), max=float(grid.max()), step=0.05, description="β")
+    step = float(np.min(np.diff(grid))) if grid.size > 1 else 0.05
+    beta_slider = W.FloatSlider(value=float(grid[grid.size // 4]), min=float(grid.min()), max=float(grid.max()),
+                                step=step, readout_format=".3f", description="β")
     s_slider = W.IntSlider(value=int(ss[len(ss) // 2]), min=int(ss.min()), max=int(ss.max()),
                            step=int(np.diff(ss).min()) if ss.size > 1 else 1, description="sparsity s")
     text = {"beta": "", "sparsity": ""}
