@@ -19,7 +19,7 @@ import html
 import math
 from dataclasses import dataclass
 
-__all__ = ["Claims", "ClaimFailed", "ClaimResult"]
+__all__ = ["Claims", "ClaimFailed", "ClaimResult", "mcnemar_z"]
 
 PASS, FAIL, NOT_REPRODUCED = "verified", "FAILED", "not reproduced"
 _SYMBOL = {PASS: "✔", FAIL: "✘", NOT_REPRODUCED: "⚠"}
@@ -141,3 +141,16 @@ def _finite(x) -> bool:
         return math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
+
+
+def mcnemar_z(a_right, b_right) -> float:
+    """McNemar's statistic for "method A is right more often than B" on the same problems:
+    z = (n_AB − n_BA)/√(n_AB + n_BA), counting only the discordant problems (A right & B wrong,
+    and the reverse); compare with a one-sided normal quantile (1.645 at 5%)."""
+    import numpy as np
+
+    a, b = (np.asarray(x.cpu() if hasattr(x, "cpu") else x, dtype=bool) for x in (a_right, b_right))
+    if a.shape != b.shape:
+        raise ValueError(f"b_right: shape {b.shape} does not match a_right's {a.shape}")
+    n_ab, n_ba = int((a & ~b).sum()), int((~a & b).sum())
+    return (n_ab - n_ba) / math.sqrt(max(n_ab + n_ba, 1))

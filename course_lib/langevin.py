@@ -60,6 +60,9 @@ DOUBLE_WELL_BARRIER = 1.0  # U(0) - U(+-1) for U(x) = (x^2 - 1)^2
 # ---------------------------------------------------------------------------------------
 # potentials: (chains, dim) -> (chains,) and their gradients (chains, dim) -> (chains, dim)
 # ---------------------------------------------------------------------------------------
+
+DIVERGENCE_BOUND = 1e6  # |x| beyond this counts as diverged (the drift is superlinear)
+
 def _points(x, dim: int) -> torch.Tensor:
     # finite=False: a potential may legitimately be evaluated far out; shape/dtype are checked
     return as_tensor(x, "x", shape=(None, dim), finite=False)
@@ -136,7 +139,8 @@ class SGLDRun:
         return float(self.diverged.float().mean())
 
 
-def _langevin_loop(grad_U, x, eta, beta, n_steps, gen, *, thin=0, bound=1e6, check_every=10, observer=None):
+def _langevin_loop(grad_U, x, eta, beta, n_steps, gen, *, thin=0, bound=DIVERGENCE_BOUND, check_every=10,
+                   observer=None):
     """The one SGLD loop (loop over time only).  eta, beta: (chains, 1) tensors."""
     chains = x.shape[0]
     neg_eta = -eta
@@ -185,7 +189,7 @@ def sgld_run(
     seed: int = 0,
     return_trace: bool = False,
     thin: int = 1,
-    bound: float = 1e6,
+    bound: float = DIVERGENCE_BOUND,
     device=None,
 ) -> SGLDRun:
     r"""SGLD / unadjusted Langevin, $w_{k+1} = w_k - \eta\nabla U(w_k) + \sqrt{2\eta/\beta}\,\xi_k$
@@ -239,10 +243,11 @@ def gradient_descent(grad_U, x0, step_size, n_steps: int, device=None) -> torch.
     x = as_tensor(x0, "x0", ndim=2, device=dev).clone()
     eta = check_positive(step_size, "step_size")
     n_steps = check_int(n_steps, "n_steps", min_value=1)
-    for _ in range(n_steps):
+    for k in range(n_steps):
         x = x - eta * grad_U(x)
-    if not bool(torch.isfinite(x).all()):
-        raise Diverged("step_size: gradient descent diverged; reduce step_size")
+        if not bool((x.abs() <= DIVERGENCE_BOUND).all()):  # also catches inf and NaN
+            raise Diverged(f"step_size: gradient descent diverged at step {k + 1} (|x| > {DIVERGENCE_BOUND:g} "
+                           f"or not finite); reduce step_size")
     return x
 
 
@@ -301,6 +306,8 @@ def _cdf_on_grid(grid: torch.Tensor, density: torch.Tensor) -> torch.Tensor:
     dx = grid[1:] - grid[:-1]
     inc = 0.5 * (density[..., 1:] + density[..., :-1]) * dx
     cdf = torch.cat((torch.zeros_like(density[..., :1]), torch.cumsum(inc, dim=-1)), dim=-1)
+    if bool((cdf[..., -1] <= 0).any()):
+        raise ValueError("density: integrates to 0 on the grid")
     return cdf / cdf[..., -1:]
 
 
@@ -433,13 +440,17 @@ def mfpt_rate(U: Callable, beta, core: float = 0.5, lo: float = -3.0, n_grid: in
     check_callable(U, "U")
     b = check_positive(beta, "beta")
     c = check_positive(core, "core")
+    lo = check_in_range(lo, "lo", -1e300, -c, closed=False)  # finite, and left of the starting core
     n_grid = check_int(n_grid, "n_grid", min_value=101)
     z = torch.linspace(lo, c, n_grid, dtype=torch.float64)
     u = U(z[:, None]).to(torch.float64)
     inner = torch.cat((torch.zeros(1, dtype=torch.float64), torch.cumulative_trapezoid(torch.exp(-b * u), z)))
     keep = z >= -c
-    tau = b * torch.trapezoid((torch.exp(b * u) * inner)[keep], z[keep])
-    return float(1.0 / tau)
+    tau = float(b * torch.trapezoid((torch.exp(b * u) * inner)[keep], z[keep]))
+    if not (math.isfinite(tau) and tau > 0):
+        raise ValueError(f"beta: the passage time is not representable in float64 at beta = {b} "
+                         f"(exp(beta*U) over/underflows); use the Kramers formula for large beta")
+    return 1.0 / tau
 
 
 # ---------------------------------------------------------------------------------------
@@ -675,11 +686,19 @@ def pac_bayes_bound(step_sizes, grad_sq, beta: float, lam: float, n: int, C: flo
     n = check_int(n, "n", min_value=1)
     C = check_positive(C, "C")
     delta = check_in_range(delta, "delta", 0.0, 1.0, closed=False)
-    T = np.cumsum(e)
-    # KL_N = beta/4 * sum_{k<=N} eta_k exp(-lam (T_N - T_k)/2) g_k, for every N, via a running sum
-    w = e * g * np.exp(lam * T / 2)
-    kl = beta / 4 * np.cumsum(w) * np.exp(-lam * T / 2)
-    return C * np.sqrt((kl + math.log(2 * math.sqrt(n) / delta)) / (2 * n))
+    # KL_N = beta/4 * sum_{k<=N} eta_k exp(-lam (T_N - T_k)/2) g_k for every N, by the recursion
+    # KL_k = KL_{k-1} exp(-lam eta_k / 2) + beta/4 eta_k g_k (a running sum of e^{lam T_k/2}
+    # terms would overflow once lam T_N / 2 > ~709)
+    kl = np.empty_like(e)
+    acc = 0.0
+    decay = np.exp(-lam * e / 2)
+    for k in range(len(e)):  # a scalar recursion along one run, not a loop over runs
+        acc = acc * decay[k] + beta / 4 * e[k] * g[k]
+        kl[k] = acc
+    bound = C * np.sqrt((kl + math.log(2 * math.sqrt(n) / delta)) / (2 * n))
+    if not np.isfinite(bound).all():
+        raise ValueError("grad_sq: the bound is not finite (gradient norms too large for float64)")
+    return bound
 
 
 # ---------------------------------------------------------------------------------------

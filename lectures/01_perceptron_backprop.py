@@ -204,8 +204,9 @@ p_hat = fails / n_seeds
 centre = (p_hat + z**2 / (2 * n_seeds)) / (1 + z**2 / n_seeds)
 half = z * np.sqrt(p_hat * (1 - p_hat) / n_seeds + z**2 / (4 * n_seeds**2)) / (1 + z**2 / n_seeds)
 print(f"solved: {int(solved.sum())}/{n_seeds} = {rate:.1%};  failure rate 95% CI: [{centre-half:.1%}, {centre+half:.1%}]")
-claims.check("A 2-2-1 sigmoid net does not always solve XOR (failure rate's 95% CI excludes 0)",
-             centre - half > 0, f"{fails}/{n_seeds} seeds fail, 95% CI [{centre-half:.1%}, {centre+half:.1%}]")
+claims.at_least("A 2-2-1 sigmoid net fails on a noticeable fraction of starts (Wilson 95% lower bound of the "
+                "failure rate ≥ 1%)", centre - half, 0.01, fmt=".1%")
+print(f"{fails}/{n_seeds} seeds fail, 95% CI [{centre-half:.1%}, {centre+half:.1%}]")
 claims.at_least("…but most random starts do solve it", rate, 0.5, fmt=".1%")
 
 # Where are the failures stuck? Gradient norm at the end of training.

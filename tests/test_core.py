@@ -182,3 +182,11 @@ def test_displaying_a_widget_sends_the_figure_full_state():
     synced = ui.figure._widget_data
     assert [list(t["x"]) for t in synced[:2]] == [list(t.x) for t in ui.figure.data[:2]]
     assert ui.figure._widget_layout["title"]["text"] == ui.figure.layout.title.text
+
+
+def test_mcnemar_z_counts_only_discordant_pairs():
+    a = np.array([1, 1, 1, 0, 1, 0], dtype=bool)
+    b = np.array([1, 0, 0, 0, 1, 1], dtype=bool)
+    assert claims_mod.mcnemar_z(a, b) == pytest.approx((2 - 1) / math.sqrt(3))
+    assert claims_mod.mcnemar_z(torch.tensor(a), torch.tensor(a)) == 0.0
+    assert_rejects(claims_mod.mcnemar_z, "b_right", a, b[:3])

@@ -275,3 +275,28 @@ def test_sigmoid_loss_sgld_batched_label_sets_match_autograd_and_single_runs():
         assert outs[i]["steps"].tolist() == [0, 10, 20, 30] and outs[i]["gap_se"].shape == (4,)
     assert not np.allclose(outs[0]["grad_sq"], outs[1]["grad_sq"])  # each label set has its own chains
     assert_rejects(langevin.sigmoid_loss_sgld, "y_test", X, Y, X[:10], y1[:10], 0.1, 50.0, 0.1, 2)
+
+
+# -- review fixes: no silent NaN / nonsense ------------------------------------------------
+def test_pac_bayes_bound_survives_long_regularised_runs():
+    e, g = np.full(20000, 0.1), np.ones(20000)
+    b = langevin.pac_bayes_bound(e, g, 1.0, 1.0, 100)
+    assert np.isfinite(b).all()
+    # the stationary KL of the recursion: beta/4 * eta * g / (1 - exp(-lam eta / 2))
+    kl_inf = 0.25 * 0.1 / (1 - np.exp(-0.05))
+    assert b[-1] == pytest.approx(np.sqrt((kl_inf + np.log(2 * 10 / 0.05)) / 200), rel=1e-9)
+
+
+def test_mfpt_rate_rejects_bad_lo_and_unrepresentable_beta():
+    assert_rejects(langevin.mfpt_rate, "lo", langevin.double_well, 2.0, lo=1.0)
+    assert_rejects(langevin.mfpt_rate, "lo", langevin.double_well, 2.0, lo=float("nan"))
+    assert_rejects(langevin.mfpt_rate, "beta", langevin.double_well, 800.0)
+
+
+def test_ks_distance_rejects_zero_mass_density():
+    assert_rejects(langevin.ks_distance, "density", torch.zeros(3), torch.linspace(-1, 1, 5), torch.zeros(5))
+
+
+def test_gradient_descent_reports_divergence():
+    with pytest.raises(Diverged, match="step_size"):
+        langevin.gradient_descent(langevin.double_well_grad, [[10.0]], 1.0, 3)
