@@ -133,6 +133,8 @@ def init_weights(sizes, init_scale=1.0, seed=0, init="fan_in", independent=False
     """
     sizes = _check_sizes(sizes, 1)
     scale, _ = _batch_param(init_scale, "init_scale")
+    if scale.ndim != 1:
+        raise ValueError(f"init_scale: expected a scalar or a 1-D batch, got shape {tuple(scale.shape)}")
     check_int(seed, "seed")
     if init not in INITS:
         raise ValueError(f"init: must be one of {INITS}, got {init!r}")
@@ -505,6 +507,8 @@ def _prepare(X, Y, sizes, beta, lam, n_iter, activation, init_scale, seed, init,
     lam = check_positive(lam, "lam")
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     scale, s_batched = _batch_param(init_scale, "init_scale")
+    if scale.ndim != 1:
+        raise ValueError(f"init_scale: expected a scalar or a 1-D batch, got shape {tuple(scale.shape)}")
     check_int(seed, "seed")
     Bn = max(beta_t.shape[0], scale.numel())
     if beta_t.shape[0] not in (1, Bn) or scale.numel() not in (1, Bn):
@@ -536,7 +540,7 @@ def admm_train(
     X, Y, sizes, act, beta_t, lam, n_iter, Ws, squeeze = _prepare(
         X, Y, sizes, beta, lam, n_iter, activation, init_scale, seed, init, device
     )
-    if isinstance(multipliers, bool):
+    if isinstance(multipliers, (bool, np.bool_)):
         method = "ADMM" if multipliers else "BCD"
     else:
         if not isinstance(multipliers, (list, tuple, np.ndarray, torch.Tensor)):
@@ -615,6 +619,8 @@ def bp_train(
         raise ValueError(f"lr: expected a scalar or 1-D batch, got shape {tuple(lr_t.shape)}")
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     scale, s_batched = _batch_param(init_scale, "init_scale")
+    if scale.ndim != 1:
+        raise ValueError(f"init_scale: expected a scalar or a 1-D batch, got shape {tuple(scale.shape)}")
     if on_diverge not in ("flag", "raise"):
         raise ValueError(f"on_diverge: must be 'flag' or 'raise', got {on_diverge!r}")
     Bn = max(lr_t.numel(), scale.numel())

@@ -78,10 +78,10 @@ def equivariance_error(f: Callable, x, shifts) -> torch.Tensor:
     H, W = y.shape[-2:]
     # every output shift of f(x) at once: (H*W, *y.shape)
     rolled = torch.stack([torch.roll(y, (a, b), dims=(-2, -1)) for a in range(H) for b in range(W)])
-    norm = y.norm()
+    norm = _output_norm(y)
     errs = []
     for dy, dx in shifts:
-        ys = f(torch.roll(x, (dy, dx), dims=(-2, -1)))
+        ys = _same_shape(f(torch.roll(x, (dy, dx), dims=(-2, -1))), y)
         diff = (ys.unsqueeze(0) - rolled).flatten(1).norm(dim=1)
         errs.append(diff.min() / norm)
     return torch.stack(errs)
@@ -93,7 +93,24 @@ def invariance_error(f: Callable, x, shifts) -> torch.Tensor:
     x = as_tensor(x, "x", ndim=4)
     shifts = _check_shifts(shifts)
     y = f(x)
-    return torch.stack([(f(torch.roll(x, s, dims=(-2, -1))) - y).norm() / y.norm() for s in shifts])
+    if not isinstance(y, torch.Tensor):
+        raise TypeError(f"f: must return a tensor, got {type(y).__name__}")
+    norm = _output_norm(y)
+    return torch.stack([(_same_shape(f(torch.roll(x, s, dims=(-2, -1))), y) - y).norm() / norm for s in shifts])
+
+
+def _output_norm(y: torch.Tensor) -> torch.Tensor:
+    norm = y.norm()
+    if not bool(torch.isfinite(norm)) or float(norm) == 0.0:
+        raise ValueError("f: its output is zero or not finite, so a relative error is undefined")
+    return norm
+
+
+def _same_shape(ys, y: torch.Tensor) -> torch.Tensor:
+    if not isinstance(ys, torch.Tensor) or ys.shape != y.shape:
+        raise ValueError(f"f: the output's shape must not depend on the shift (got {tuple(getattr(ys, 'shape', ()))} "
+                         f"vs {tuple(y.shape)})")
+    return ys
 
 
 def conv_weight_grad_unfold(x, grad_out, kernel_size: int, padding: int = 0) -> torch.Tensor:
@@ -314,7 +331,10 @@ def train_cnn(
             raise ValueError("mask: every model needs at least one training row")
     freeze = torch.zeros(S, dtype=torch.bool, device=dev)
     if frozen is not None:
-        freeze = torch.as_tensor(frozen, dtype=torch.bool, device=dev).reshape(-1).expand(S).clone()
+        freeze = torch.as_tensor(frozen, dtype=torch.bool, device=dev).reshape(-1)
+        if freeze.numel() not in (1, S):
+            raise ValueError(f"frozen: expected one flag or {S} flags (one per model), got {freeze.numel()}")
+        freeze = freeze.expand(S).clone()
     bs = N if batch_size is None else check_int(batch_size, "batch_size", min_value=1)
     opt = _Adam(list(params.values()), lr=lr, weight_decay=weight_decay)
     g = generator(seed, torch.device("cpu"))
@@ -325,13 +345,14 @@ def train_cnn(
         eval_epochs = list(range(1, n_epochs + 1))
     eval_epochs = [check_int(e, "eval_epochs", min_value=1, max_value=n_epochs) for e in eval_epochs]
     evals = torch.zeros(len(eval_epochs), S) if X_eval is not None else None
-    keep = (~freeze).to(params["W1"].dtype)
     any_frozen = bool(freeze.any())
+    if any_frozen:  # restored after every step: exact, whatever Adam's moments or weight decay do
+        frozen_W1, frozen_b1 = params["W1"].detach()[freeze].clone(), params["b1"].detach()[freeze].clone()
     n_batches = math.ceil(N / bs)
     total_steps, step = n_epochs * n_batches, 0
     for epoch in range(n_epochs):
         order = torch.randperm(N, generator=g).to(dev) if bs < N else torch.arange(N, device=dev)
-        total = torch.zeros(S, device=dev)
+        loss_sum, rows = torch.zeros(S, device=dev), torch.zeros(S, device=dev)
         for start in range(0, N, bs):
             idx = order[start : start + bs]
             m = mask[idx]
@@ -340,13 +361,15 @@ def train_cnn(
             per_model = (ce * m).sum(0) / m.sum(0).clamp(min=1)
             opt.zero_grad()
             per_model.sum().backward()  # models are independent: the sum trains each
-            if any_frozen:
-                params["W1"].grad.mul_(keep[:, None, None, None])
-                params["b1"].grad.mul_(keep[:, None])
             opt.step(lr * 0.5 * (1 + math.cos(math.pi * step / total_steps)))  # cosine decay
+            if any_frozen:
+                with torch.no_grad():
+                    params["W1"][freeze] = frozen_W1
+                    params["b1"][freeze] = frozen_b1
             step += 1
-            total += per_model.detach() * m.sum(0).clamp(max=1)
-        history[epoch] = total.cpu() / n_batches
+            loss_sum += (ce.detach() * m).sum(0)
+            rows += m.sum(0)
+        history[epoch] = (loss_sum / rows).cpu()  # each model's mean over the rows it trained on
         if not bool(torch.isfinite(history[epoch]).all()):
             raise Diverged(f"train_cnn: the loss became non-finite at epoch {epoch} (lr={lr} too large?)")
         if evals is not None and epoch + 1 in eval_epochs:
@@ -362,8 +385,13 @@ def accuracy(params, X, y) -> torch.Tensor:
     """Test accuracy (S,) of every model on shared images ``X`` (N, 8, 8) with labels ``y``."""
     logits = cnn_forward({n: t.detach() for n, t in _check_params(params).items()}, X)
     y = torch.as_tensor(y, device=logits.device)
+    if y.dtype.is_floating_point or y.dtype == torch.bool:
+        raise TypeError(f"y: expected integer class labels, got dtype {y.dtype}")
     if y.shape != (logits.shape[0],):
         raise ValueError(f"y: expected shape ({logits.shape[0]},), got {tuple(y.shape)}")
+    K = logits.shape[-1]
+    if bool(((y < 0) | (y >= K)).any()):
+        raise ValueError(f"y: labels must lie in [0, {K - 1}]")
     return (logits.argmax(-1) == y[:, None]).float().mean(0).cpu()
 
 
