@@ -516,8 +516,11 @@ def conv1_unit_phi(params, unit_index=None, model: int = 0, pre_activation: bool
     """``phi(x)`` for activation maximisation: the conv1 unit ``k`` at the image centre for
     input ``k`` of a batch (N, 8, 8) (all C1 channels when ``unit_index`` is None)."""
     params = _check_params(params)
-    C1 = params["W1"].shape[1]
+    S, C1 = params["W1"].shape[:2]
+    model = check_int(model, "model", min_value=0, max_value=S - 1)
     units = torch.arange(C1) if unit_index is None else torch.as_tensor(unit_index).reshape(-1)
+    if units.dtype.is_floating_point or bool(((units < 0) | (units >= C1)).any()):
+        raise ValueError(f"unit_index: units must be integers in [0, {C1 - 1}]")
     sub = {n: t[model : model + 1] for n, t in params.items()}
 
     def phi(x):

@@ -19,7 +19,7 @@ import torch
 from course_lib.data import sample_photographs
 from course_lib.device import generator, get_device
 from course_lib.exercises import Case, Exercise
-from course_lib.validate import Diverged, as_tensor, check_int, check_positive
+from course_lib.validate import Diverged, as_tensor, check_in_range, check_int, check_positive
 
 __all__ = [
     "whiten",
@@ -223,6 +223,9 @@ def sparse_coding_energy(patches, D, A, lam) -> torch.Tensor:
     lam_t = as_tensor(lam, "lam", ndim=(0, 1), dtype=X.dtype, device=X.device)
     if bool((lam_t < 0).any()):
         raise ValueError("lam: must be >= 0")
+    if lam_t.ndim == 1 and (D.ndim == 2 or lam_t.shape[0] != D.shape[0]):
+        raise ValueError(f"lam: expected a scalar{'' if D.ndim == 2 else f' or {D.shape[0]} values (one per dictionary)'}, "
+                         f"got {lam_t.shape[0]} values")
     fit = 0.5 * ((X.T - D @ A) ** 2).sum((-2, -1)) / X.shape[0]
     l1 = A.abs().sum((-2, -1)) / X.shape[0]
     return fit + lam_t * l1
@@ -231,7 +234,9 @@ def sparse_coding_energy(patches, D, A, lam) -> torch.Tensor:
 def pca_atoms(patches, n_atoms: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Principal components of the patches as unit columns (d, K), by decreasing variance,
     and their variances (K,); the Fourier-like, *global* basis O&F contrast with."""
-    X = as_tensor(patches, "patches", ndim=2, min_size=2)
+    X = as_tensor(patches, "patches", ndim=2)
+    if X.shape[0] < 2:
+        raise ValueError(f"patches: need at least 2 patches (rows) for a covariance, got {X.shape[0]}")
     d = X.shape[1]
     K = d if n_atoms is None else check_int(n_atoms, "n_atoms", min_value=1, max_value=d)
     Xc = X - X.mean(0)
@@ -305,8 +310,8 @@ def grating_responses(atom, fy: float, fx: float, n_phases: int = 16, pool: int 
     $(2\,\mathrm{pool}+1)^2$ window) to gratings $g_\varphi(r) = \cos(2\pi f\cdot r + \varphi)$,
     for ``n_phases`` phases.  Hubel & Wiesel 1962; pooling buys phase (shift) invariance."""
     img = _atoms_as_images(as_tensor(atom, "atom", ndim=1).reshape(-1, 1), "atom")[0]
-    fy = float(as_tensor(fy, "fy", ndim=0).item()) if isinstance(fy, torch.Tensor) else float(fy)
-    fx = float(as_tensor(fx, "fx", ndim=0).item()) if isinstance(fx, torch.Tensor) else float(fx)
+    fy = float(as_tensor(fy, "fy", ndim=0).item()) if isinstance(fy, torch.Tensor) else check_in_range(fy, "fy", -1, 1)
+    fx = float(as_tensor(fx, "fx", ndim=0).item()) if isinstance(fx, torch.Tensor) else check_in_range(fx, "fx", -1, 1)
     n_phases = check_int(n_phases, "n_phases", min_value=2)
     pool = check_int(pool, "pool", min_value=0)
     s = img.shape[0]

@@ -261,3 +261,9 @@ def test_accuracy_rejects_bad_labels():
     init = cnn.init_cnn(1, seed=0)
     assert_rejects(cnn.accuracy, "y", init, IMGS[:5], torch.zeros(5) + 0.5)
     assert_rejects(cnn.accuracy, "y", init, IMGS[:5], torch.full((5,), 12))
+
+
+def test_conv1_unit_phi_rejects_bad_unit_and_model():
+    init = cnn.init_cnn(2, seed=0)
+    assert_rejects(cnn.conv1_unit_phi, "unit_index", init, 99)
+    assert_rejects(cnn.conv1_unit_phi, "model", init, 0, model=5)

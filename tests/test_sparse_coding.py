@@ -163,3 +163,15 @@ def test_rejects_misc():
     assert_rejects(sc.renormalize, "A", torch.randn(4, 2), torch.randn(3, 5))
     assert_rejects(sc.whiten, "image", torch.randn(4))
     assert_rejects(sc.whiten, "f0", torch.randn(8, 8), f0=0.0)
+
+
+# -- review fixes: bad input is named, never NaN --------------------------------------------
+def test_more_bad_input_is_named():
+    atom = torch.randn(64)
+    assert_rejects(sc.grating_responses, "fy", atom, float("nan"), 0.1)
+    assert_rejects(sc.pca_atoms, "patches", torch.randn(1, 4))
+    P = torch.randn(10, 4)
+    D = torch.randn(4, 3)
+    A = torch.randn(3, 10)
+    assert_rejects(sc.sparse_coding_energy, "lam", P, D, A, torch.tensor([0.1, 0.2]))
+    assert sc.sparse_coding_energy(P, D, A, 0.1).shape == ()
