@@ -26,11 +26,11 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[course,test]'
-	$(PY) -m course_lib.lab --configure
+	$(PY) -m course_lib.app.lab --configure
 	@touch $(STAMP)
 
 lab: setup
-	$(PY) -m course_lib.lab $(LAB_OPTS)
+	$(PY) -m course_lib.app.lab $(LAB_OPTS)
 
 test: setup
 	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile \
@@ -45,7 +45,7 @@ lectures: setup
 	  --nbval-cell-timeout=180 lectures $(PYTEST_OPTS)
 
 html: setup
-	$(THREADS) $(PY) -m course_lib.site build/html
+	$(THREADS) $(PY) -m course_lib.app.site build/html
 
 bench: setup
 	$(PY) benchmarks/bench.py --out build/bench.json

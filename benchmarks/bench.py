@@ -6,10 +6,8 @@ A missed budget is printed as a finding; this script never fails because of one.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
-import pkgutil
 import platform
 import subprocess
 import sys
@@ -17,6 +15,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make `benchmarks.*` importable
+    sys.path.insert(0, str(ROOT))
 LECTURE_BUDGET_S = 20.0
 WIDGET_P95_BUDGET_MS = 50.0
 
@@ -39,19 +39,12 @@ def time_lectures(only: list[str] | None) -> list[dict]:
     return rows
 
 
-def import_all_modules() -> None:
-    import course_lib
-
-    for mod in pkgutil.iter_modules(course_lib.__path__):
-        if mod.name not in {"lab", "site"}:
-            importlib.import_module(f"course_lib.{mod.name}")
-
-
 def time_widgets() -> list[dict]:
-    from course_lib.widgets import REGISTRY, measure_latency
+    from course_lib.catalog import WIDGETS
+    from course_lib.ui.widgets import measure_latency
 
     rows = []
-    for name, builder in sorted(REGISTRY.items()):
+    for name, builder in WIDGETS.items():
         t0 = time.perf_counter()
         ui = builder()
         build_s = time.perf_counter() - t0
@@ -66,10 +59,10 @@ def time_widgets() -> list[dict]:
 
 
 def run_kernel_benchmarks() -> list[dict]:
-    from course_lib.benchmarking import BENCHMARKS
+    from benchmarks.registry import BENCHMARKS
 
     rows = []
-    for name, fn in sorted(BENCHMARKS.items()):
+    for name, fn in BENCHMARKS.items():
         figures = fn()
         rows.append({"benchmark": name, **figures})
         print(f"  {name}: " + ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
@@ -92,7 +85,6 @@ def main() -> int:
     if not args.skip_lectures:
         print("Lectures under nbval (fresh kernel, 1 thread):", flush=True)
         report["lectures"] = time_lectures(args.only)
-    import_all_modules()
     print("Widgets (build, then every slider position; callback + figure update):", flush=True)
     report["widgets"] = time_widgets()
     print("Kernel benchmarks:", flush=True)

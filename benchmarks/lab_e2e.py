@@ -51,7 +51,7 @@ def start_lab(workspaces: str) -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    argv = json.loads(subprocess.run([str(VENV_PY), "-c", "import json; from course_lib.lab import lab_argv; "
+    argv = json.loads(subprocess.run([str(VENV_PY), "-c", "import json; from course_lib.app.lab import lab_argv; "
                                       "print(json.dumps(lab_argv()))"], capture_output=True, text=True,
                                      cwd=ROOT, check=True).stdout)
     argv = [a for a in argv if not a.startswith("--ServerApp.root_dir=")]

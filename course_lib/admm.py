@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from course_lib.benchmarking import register_benchmark
-from course_lib.device import generator, get_device
-from course_lib.exercises import Case, Exercise
-from course_lib.validate import Diverged, as_tensor, check_int, check_layer_sizes, check_positive
-from course_lib.widgets import WidgetUI, register
+from course_lib.core.device import generator, get_device
+from course_lib.core.exercises import Case, Exercise
+from course_lib.core.validate import Diverged, as_tensor, check_int, check_layer_sizes, check_positive
+from course_lib.ui.widgets import WidgetUI
 
 __all__ = [
     "TrainHistory",
@@ -534,7 +533,7 @@ def admm_train(
     that many local processes (torch.distributed, gloo); see :mod:`course_lib.admm_parallel`.  Returns a
     :class:`TrainHistory` with ``augmented_lagrangian``, ``primal_residual`` ($\|r\|_F$),
     ``kkt_residual`` (max of $\|\nabla_W L\|$, $\|\nabla_V L\|$, $\|r\|$) and ``train_mse``.
-    Raises :class:`~course_lib.validate.Diverged` with the offending beta on blow-up.
+    Raises :class:`~course_lib.core.validate.Diverged` with the offending beta on blow-up.
     """
     world_size = check_int(world_size, "world_size", min_value=1, max_value=64)
     X, Y, sizes, act, beta_t, lam, n_iter, Ws, squeeze = _prepare(
@@ -608,7 +607,7 @@ def bp_train(
     ``lr`` and ``init_scale`` are scalars or 1-D batches (broadcast together).  Records
     ``train_mse`` and ``grad_norms[k, b, i]`` $=\|\partial L/\partial b_i\|$ (Nielsen's "speed of
     learning" of layer $i$).  A run whose loss blows up is frozen and flagged in ``diverged``
-    (``on_diverge="flag"``) or raises :class:`~course_lib.validate.Diverged` (``"raise"``).
+    (``on_diverge="flag"``) or raises :class:`~course_lib.core.validate.Diverged` (``"raise"``).
     """
     sizes = _check_sizes(sizes, 1)
     act = _activation(activation)
@@ -795,7 +794,6 @@ def widget_runs(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam=1e-6,
             "bp_best": bp_best, "bp_best_lr": torch.tensor(WIDGET_LRS)[best]}
 
 
-@register("09 ADMM")
 def build_admm_widget(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam=1e-6, seed=0, precomputed=None):
     """A beta slider (augmented Lagrangian and residual, precomputed over a beta grid) and an
     init-scale slider (BP vs ADMM training curves, precomputed over a scale grid).
@@ -805,7 +803,7 @@ def build_admm_widget(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam
     Pass ``precomputed=widget_runs(...)`` to reuse runs already made."""
     import ipywidgets as W
 
-    from course_lib.plotting import figure_widget
+    from course_lib.ui.plotting import figure_widget
 
     sc = list(WIDGET_SCALES)
     if precomputed is None:
@@ -908,11 +906,3 @@ def exercise_multiplier_update() -> Exercise:
         expected = Lam + beta * (torch.sigmoid(W @ V_prev) - V)
         cases.append(Case(f"beta={beta}", args=(Lam, W, V_prev, V, beta), expected=expected, atol=1e-10))
     return Exercise("multiplier update", cases, hint="Λ + β·r with the residual r = σ(W V_prev) − V (not V − σ(...)).")
-
-
-# --------------------------------------------------------------------------- benchmark
-@register_benchmark("09 admm: data-parallel wall time vs processes")
-def _bench_admm_parallel():
-    from course_lib.admm_parallel import benchmark
-
-    return benchmark()

@@ -38,9 +38,9 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from course_lib.validate import Diverged
+from course_lib.core.validate import Diverged
 
-__all__ = ["run_local", "default_start_method", "free_port", "benchmark", "main"]
+__all__ = ["run_local", "default_start_method", "free_port", "main"]
 
 
 class _Dist:
@@ -170,25 +170,6 @@ def main(argv=None):
     print(f"1 process: {one.seconds:.2f} s; {a.world_size} processes ({a.start_method or default_start_method()}): {many.seconds:.2f} s")
     print(f"max |ΔL| = {dL:.2e}, max |Δ weights| = {dW:.2e}, max |Δ output| = {dF:.2e}")
     return 0
-
-
-def benchmark(n=20000, n_iter=20, world_sizes=(1, 2), width=32):
-    """Wall time of ADMM vs number of local processes (fork), plus the cost of spawning 2 workers."""
-    from course_lib.admm import admm_train
-
-    X, Y = _problem(n)
-    sizes = [1, width, width, 1]
-    res = {"n": n, "n_iter": n_iter}
-    for ws in world_sizes:
-        h = admm_train(X, Y, sizes, 10.0, 1e-3, n_iter, world_size=ws)
-        res[f"wall_s_{ws}proc"] = h.seconds
-    t0 = time.perf_counter()
-    admm_train(X[:, :64], Y[:, :64], sizes, 10.0, 1e-3, 1, world_size=2, start_method="spawn")
-    res["spawn_2proc_1iter_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    admm_train(X[:, :64], Y[:, :64], sizes, 10.0, 1e-3, 1, world_size=2, start_method="fork")
-    res["fork_2proc_1iter_s"] = time.perf_counter() - t0
-    return res
 
 
 if __name__ == "__main__":  # the guard spawn needs: workers re-import this module

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from course_lib.device import generator, get_device
-from course_lib.exercises import Case, Exercise
-from course_lib.validate import Diverged, as_tensor, check_int, check_layer_sizes, check_positive
+from course_lib.core.device import generator, get_device
+from course_lib.core.exercises import Case, Exercise
+from course_lib.core.validate import Diverged, as_tensor, check_int, check_layer_sizes, check_positive
 
 __all__ = [
     "SigmoidMLP", "forward_pass", "backward_pass", "train_many", "TrainHistory",
@@ -243,13 +243,12 @@ def exercise_layer_backward() -> Exercise:
 
 
 # -- widget: the XOR decision boundary as training proceeds ---------------------------------
-from course_lib.widgets import WidgetUI, register  # noqa: E402  (widget section)
+from course_lib.ui.widgets import WidgetUI  # noqa: E402  (widget section)
 
 XOR_WIDGET_LRS = (0.5, 2.0, 8.0)
 XOR_WIDGET_HIDDEN = (2, 3, 4, 8)
 
 
-@register("01 XOR decision boundary")
 def build_xor_boundary_widget(epochs: int = 1500, snapshot_every: int = 25, seed: int = 0,
                               grid: int = 41) -> WidgetUI:
     """Epoch / learning-rate / hidden-units sliders over the XOR decision boundary.
@@ -261,8 +260,8 @@ def build_xor_boundary_widget(epochs: int = 1500, snapshot_every: int = 25, seed
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from course_lib.data import xor
-    from course_lib.plotting import setup_plotly
+    from course_lib.core.data import xor
+    from course_lib.ui.plotting import setup_plotly
 
     setup_plotly(renderer=None)
     X, y = xor()

@@ -19,9 +19,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from course_lib.device import generator, get_device
-from course_lib.exercises import Case, Exercise
-from course_lib.validate import Diverged, as_tensor, check_callable, check_int, check_positive
+from course_lib.core.device import generator, get_device
+from course_lib.core.exercises import Case, Exercise
+from course_lib.core.validate import Diverged, as_tensor, check_callable, check_int, check_positive
 
 __all__ = [
     "shift",
@@ -560,10 +560,9 @@ def _json_safe(a) -> np.ndarray:
     return np.ascontiguousarray(np.nan_to_num(np.asarray(a, dtype=float), nan=0.0))
 
 
-from course_lib.widgets import WidgetUI, register  # noqa: E402
+from course_lib.ui.widgets import WidgetUI  # noqa: E402
 
 
-@register("02 CNN units and sparse dictionaries")
 def build_cnn_widget(
     params=None, X=None, act_max=None, dictionaries=None, lams=None, n_top: int = 6
 ) -> WidgetUI:
@@ -575,7 +574,7 @@ def build_cnn_widget(
     from plotly.subplots import make_subplots
     import plotly.graph_objects as go
 
-    from course_lib.data import digits
+    from course_lib.core.data import digits
     from course_lib.sparse_coding import learn_dictionary, natural_patches, tile_atoms
 
     if params is None or X is None:

@@ -18,9 +18,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from course_lib.benchmarking import register_benchmark
-from course_lib.device import generator, get_device
-from course_lib.validate import (
+from course_lib.core.device import generator, get_device
+from course_lib.core.validate import (
     Diverged,
     as_tensor,
     check_callable,
@@ -28,7 +27,7 @@ from course_lib.validate import (
     check_int,
     check_positive,
 )
-from course_lib.widgets import WidgetUI, register
+from course_lib.ui.widgets import WidgetUI
 
 __all__ = [
     "double_well",
@@ -223,7 +222,7 @@ def sgld(grad_U, x0, step_size, beta, n_steps, seed=0, return_trace=False, devic
     r"""Run SGLD chains (see :func:`sgld_run`); return the final samples (chains, dim), or the
     trace (n_steps + 1, chains, dim) with ``return_trace=True``.
 
-    Raises :class:`course_lib.validate.Diverged` if any chain blows up (step size too large
+    Raises :class:`course_lib.core.validate.Diverged` if any chain blows up (step size too large
     for the drift), naming how many chains and when; use :func:`sgld_run` to get flags instead.
     """
     run = sgld_run(grad_U, x0, step_size, beta, n_steps, seed=seed, return_trace=return_trace, device=device)
@@ -704,14 +703,13 @@ def pac_bayes_bound(step_sizes, grad_sq, beta: float, lam: float, n: int, C: flo
 # ---------------------------------------------------------------------------------------
 # the widget
 # ---------------------------------------------------------------------------------------
-@register("07 SGLD Gibbs limit")
 def build_gibbs_widget(grid: StationaryGrid | None = None) -> WidgetUI:
     """beta and eta sliders over the double well: the chains' histogram against the Gibbs
     density, with the KS distance.  Everything is precomputed by :func:`stationary_grid`
     (one batched run); a slider move only indexes arrays."""
     import ipywidgets as W
 
-    from course_lib.plotting import COLORS, figure_widget
+    from course_lib.ui.plotting import COLORS, figure_widget
 
     G = stationary_grid() if grid is None else grid
     if not isinstance(G, StationaryGrid):
@@ -766,7 +764,7 @@ def build_gibbs_widget(grid: StationaryGrid | None = None) -> WidgetUI:
 # ---------------------------------------------------------------------------------------
 def exercise_sgld_step():
     """Exercise: one SGLD step ``sgld_step(x, grad, eta, beta, z)`` with the right noise scale."""
-    from course_lib.exercises import Case, Exercise
+    from course_lib.core.exercises import Case, Exercise
 
     x = torch.tensor([[1.0], [-0.5], [2.0]], dtype=torch.float64)
     grad = double_well_grad(x)
@@ -800,7 +798,7 @@ def exercise_sgld_step():
 
 def exercise_gibbs_normalizer():
     """Exercise: ``normalizer(U, beta, grid)`` = the integral of exp(-beta U) over the grid."""
-    from course_lib.exercises import Case, Exercise
+    from course_lib.core.exercises import Case, Exercise
 
     grid = torch.linspace(-4.0, 4.0, 4001, dtype=torch.float64)
     fine = torch.linspace(-4.0, 4.0, 40001, dtype=torch.float64)  # Simpson weights 1,4,2,...,4,1 (h/3)
@@ -846,28 +844,3 @@ def exercise_gibbs_normalizer():
         ],
         hint="integrate exp(-beta*U) over the grid: a sum needs the spacing (or use the trapezoid rule).",
     )
-
-
-# ---------------------------------------------------------------------------------------
-# benchmark: batched chains against a Python loop over chains
-# ---------------------------------------------------------------------------------------
-def speed_ratio(n_chains: int = 200, n_steps: int = 200, seed: int = 0, device=None) -> dict:
-    """Time SGLD on the double well for ``n_chains`` chains in one batch vs one call per chain."""
-    n_chains = check_int(n_chains, "n_chains", min_value=1)
-    n_steps = check_int(n_steps, "n_steps", min_value=1)
-    dev = get_device(device)
-    x0 = torch.full((n_chains, 1), -1.0, dtype=torch.float64, device=dev)
-    sgld(double_well_grad, x0, 0.01, 2.0, 5, seed=seed, device=dev)  # warm-up
-    t0 = time.perf_counter()
-    sgld(double_well_grad, x0, 0.01, 2.0, n_steps, seed=seed, device=dev)
-    t_batch = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for c in range(n_chains):
-        sgld(double_well_grad, x0[c : c + 1], 0.01, 2.0, n_steps, seed=seed + c, device=dev)
-    t_loop = time.perf_counter() - t0
-    return {"n_chains": n_chains, "n_steps": n_steps, "batched_s": t_batch, "loop_s": t_loop, "speedup": t_loop / t_batch}
-
-
-@register_benchmark("07 sgld: batched vs loop over chains")
-def _bench_sgld() -> dict:
-    return speed_ratio(n_chains=200, n_steps=200)

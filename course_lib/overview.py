@@ -50,8 +50,8 @@ def build_imagenet_widget():
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
-    from course_lib.plotting import setup_plotly
-    from course_lib.widgets import WidgetUI
+    from course_lib.ui.plotting import setup_plotly
+    from course_lib.ui.widgets import WidgetUI
 
     setup_plotly(renderer=None)
     years = [w.year for w in ILSVRC_WINNERS]
@@ -84,6 +84,4 @@ def build_imagenet_widget():
     return WidgetUI(W.VBox([slider, fig]), fig, {"year": slider})
 
 
-from course_lib.widgets import register  # noqa: E402
 
-register("00 ImageNet winners by year")(build_imagenet_widget)

@@ -12,8 +12,8 @@ import numpy as np
 import torch
 from scipy.optimize import linprog, minimize
 
-from course_lib.exercises import Case, Exercise
-from course_lib.validate import as_tensor, check_int, check_labels_pm1
+from course_lib.core.exercises import Case, Exercise
+from course_lib.core.validate import as_tensor, check_int, check_labels_pm1
 
 __all__ = ["PerceptronResult", "train_perceptron", "novikoff_bound", "max_margin", "linearly_separable",
            "best_linear_accuracy", "exercise_perceptron_update"]

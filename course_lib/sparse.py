@@ -19,11 +19,10 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from course_lib.benchmarking import register_benchmark
-from course_lib.device import generator, get_device
-from course_lib.exercises import Case, Exercise
-from course_lib.validate import Diverged, as_tensor, check_int, check_positive
-from course_lib.widgets import WidgetUI, register
+from course_lib.core.device import generator, get_device
+from course_lib.core.exercises import Case, Exercise
+from course_lib.core.validate import Diverged, as_tensor, check_int, check_positive
+from course_lib.ui.widgets import WidgetUI
 
 __all__ = [
     "soft_threshold",
@@ -724,7 +723,6 @@ def _lasso_problem(m=30, n=60, s=5, seed=0):
     return D, x, D @ x
 
 
-@register("04 sparse coding")
 def build_sparse_coding_widget(results: dict | None = None, betas=None, n_iter: int = 300) -> WidgetUI:
     """One figure, two sliders (a single FigureWidget keeps the notebook light).
 
@@ -735,7 +733,7 @@ def build_sparse_coding_widget(results: dict | None = None, betas=None, n_iter: 
       problems with the three recovered codes (bottom right)."""
     import ipywidgets as W
 
-    from course_lib.plotting import COLORS, figure_widget
+    from course_lib.ui.plotting import COLORS, figure_widget
 
     # -- precompute: the beta sweep ------------------------------------------------------------
     # ||D||_2 = 1 makes |D^T y| <= ~0.5 here, so the code's support changes for beta in [0, 0.6]
@@ -900,20 +898,4 @@ def compare_with_sklearn(
         "sklearn_iterations": int(np.max(las.n_iter_)),
         "sklearn_converged": bool(np.max(las.n_iter_) < 100_000),
         "max_coef_diff": float((x_f - x_s).abs().max()),
-    }
-
-
-@register_benchmark("04 sparse: FISTA vs scikit-learn Lasso")
-def bench_fista_vs_lasso() -> dict:
-    """16 Lasso problems (100 x 200): batched FISTA vs sklearn Lasso, both stopped at gap <= 1e-10 ||y||^2."""
-    r = compare_with_sklearn()
-    F_f, F_s = r["fista_objective"], r["sklearn_objective"]
-    return {
-        "fista_s": r["fista_s"],
-        "sklearn_lasso_s": r["sklearn_s"],
-        "fista_objective": float(F_f.sum()),
-        "sklearn_objective": float(F_s.sum()),
-        "fista_gap_bound": float(r["fista_gap"].max()),
-        "sklearn_gap_bound": float(r["sklearn_gap"].max()),
-        "max_rel_objective_diff": float(((F_f - F_s).abs() / F_s).max()),
     }

@@ -16,10 +16,10 @@ import math
 import numpy as np
 import torch
 
-from course_lib.data import sample_photographs
-from course_lib.device import generator, get_device
-from course_lib.exercises import Case, Exercise
-from course_lib.validate import Diverged, as_tensor, check_in_range, check_int, check_positive
+from course_lib.core.data import sample_photographs
+from course_lib.core.device import generator, get_device
+from course_lib.core.exercises import Case, Exercise
+from course_lib.core.validate import Diverged, as_tensor, check_in_range, check_int, check_positive
 
 __all__ = [
     "whiten",

@@ -25,9 +25,9 @@ import plotly.graph_objects as go
 from IPython.display import Markdown, display
 
 from course_lib import overview
-from course_lib.claims import Claims
-from course_lib.device import get_device, seed_everything
-from course_lib.plotting import figure, setup_plotly
+from course_lib.core.claims import Claims
+from course_lib.core.device import get_device, seed_everything
+from course_lib.ui.plotting import figure, setup_plotly
 
 setup_plotly()
 seed_everything(0)

@@ -29,10 +29,10 @@ import torch
 from IPython.display import Markdown, display
 
 from course_lib import backprop, perceptron
-from course_lib.claims import Claims
-from course_lib.data import separable_blobs, xor
-from course_lib.device import get_device, seed_everything
-from course_lib.plotting import figure, setup_plotly
+from course_lib.core.claims import Claims
+from course_lib.core.data import separable_blobs, xor
+from course_lib.core.device import get_device, seed_everything
+from course_lib.ui.plotting import figure, setup_plotly
 
 setup_plotly()
 seed_everything(0)

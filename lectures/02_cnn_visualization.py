@@ -27,9 +27,9 @@
 import time
 
 _t0 = time.perf_counter()
-from course_lib.claims import Claims
-from course_lib.device import get_device, seed_everything
-from course_lib.plotting import setup_plotly
+from course_lib.core.claims import Claims
+from course_lib.core.device import get_device, seed_everything
+from course_lib.ui.plotting import setup_plotly
 
 setup_plotly(); seed_everything(0); device = get_device()
 claims = Claims("02 CNNs and visualization")
@@ -47,8 +47,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.svm import SVC
 
 from course_lib import cnn, sparse_coding as sc
-from course_lib.data import digits
-from course_lib.plotting import figure
+from course_lib.core.data import digits
+from course_lib.ui.plotting import figure
 
 torch.set_num_threads(1)
 

@@ -34,9 +34,9 @@ import torch
 from IPython.display import Markdown, display
 
 from course_lib import sparse
-from course_lib.claims import Claims, mcnemar_z
-from course_lib.device import generator, get_device, seed_everything
-from course_lib.plotting import COLORS, figure, setup_plotly
+from course_lib.core.claims import Claims, mcnemar_z
+from course_lib.core.device import generator, get_device, seed_everything
+from course_lib.ui.plotting import COLORS, figure, setup_plotly
 
 _t_start = time.perf_counter()
 setup_plotly()

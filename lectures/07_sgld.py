@@ -34,11 +34,11 @@ import torch
 from IPython.display import Markdown, display
 
 from course_lib import langevin
-from course_lib.claims import Claims
-from course_lib.data import digits
-from course_lib.device import get_device, seed_everything
-from course_lib.plotting import figure, setup_plotly
-from course_lib.validate import Diverged
+from course_lib.core.claims import Claims
+from course_lib.core.data import digits
+from course_lib.core.device import get_device, seed_everything
+from course_lib.ui.plotting import figure, setup_plotly
+from course_lib.core.validate import Diverged
 
 _t_start = time.perf_counter()
 setup_plotly()
@@ -289,7 +289,7 @@ claims.at_least("SGLD (β=10) escapes the saddle: fraction of 1,000 chains in a 
 # checkpoint.
 
 # %%
-images, labels = digits(torch.float64)  # scikit-learn's shipped digits (course_lib.data)
+images, labels = digits(torch.float64)  # scikit-learn's shipped digits (course_lib.core.data)
 X = images.reshape(len(labels), -1)
 X = (X - X.mean(0)) / X.std(0).clamp_min(1e-3)
 X = torch.cat([X, torch.ones(len(labels), 1, dtype=torch.float64)], 1)

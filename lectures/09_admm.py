@@ -32,10 +32,10 @@ from IPython.display import Markdown, display
 
 from course_lib import admm
 from course_lib.admm_parallel import default_start_method
-from course_lib.claims import Claims
-from course_lib.data import digits
-from course_lib.device import get_device, seed_everything
-from course_lib.plotting import figure, setup_plotly
+from course_lib.core.claims import Claims
+from course_lib.core.data import digits
+from course_lib.core.device import get_device, seed_everything
+from course_lib.ui.plotting import figure, setup_plotly
 
 setup_plotly()
 seed_everything(0)

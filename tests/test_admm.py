@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from course_lib import admm
 from course_lib.admm import (_ACT, _aug, _augmented_lagrangian_terms, _update_hidden_V, _update_hidden_W,
                              _update_last_V, _update_last_W, _update_penultimate_V)
-from course_lib.validate import Diverged
+from course_lib.core.validate import Diverged
 from tests.helpers import assert_rejects
 
 ACT = _ACT["sigmoid"]

@@ -4,7 +4,7 @@ import torch
 from hypothesis import given, strategies as st
 
 from course_lib import backprop
-from course_lib.data import xor
+from course_lib.core.data import xor
 from tests.helpers import assert_rejects
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course_lib import cnn
-from course_lib.validate import Diverged
+from course_lib.core.validate import Diverged
 from tests.helpers import assert_rejects
 
 G = torch.Generator().manual_seed(0)
@@ -108,7 +108,7 @@ def test_adam_matches_torch_optim():
 
 
 def test_train_cnn_learns_and_freezes():
-    from course_lib.data import digits
+    from course_lib.core.data import digits
 
     X8, y = digits()
     X8, y = X8[:300], y[:300]
@@ -124,7 +124,7 @@ def test_train_cnn_learns_and_freezes():
 
 
 def test_train_cnn_diverges_loudly():
-    from course_lib.data import digits
+    from course_lib.core.data import digits
 
     X8, y = digits()
     with pytest.raises(Diverged):

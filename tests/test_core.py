@@ -6,9 +6,12 @@ import pytest
 import torch
 from hypothesis import given, strategies as st
 
-from course_lib import claims as claims_mod
-from course_lib import data, device, overview, plotting, validate, widgets
-from course_lib.exercises import Case, Exercise, ExerciseFailed
+from course_lib.core import claims as claims_mod
+from course_lib import overview
+from course_lib.core import data, device, validate
+from course_lib.catalog import WIDGETS
+from course_lib.ui import plotting, widgets
+from course_lib.core.exercises import Case, Exercise, ExerciseFailed
 from tests.helpers import assert_rejects
 
 
@@ -147,8 +150,8 @@ def test_data_bad_input_and_shipped_sets():
 
 # -- widgets and plotting ---------------------------------------------------------------------
 def test_registry_and_latency_on_overview_widget():
-    assert "00 ImageNet winners by year" in widgets.REGISTRY
-    ui = widgets.REGISTRY["00 ImageNet winners by year"]()
+    assert "00 ImageNet winners by year" in WIDGETS
+    ui = WIDGETS["00 ImageNet winners by year"]()
     assert len(ui.figure.data[0].x) == len(overview.ILSVRC_WINNERS)
     ui.controls["year"].value = 2012
     assert list(ui.figure.data[0].x) == [2010, 2011, 2012]
@@ -176,7 +179,7 @@ def test_not_reproduced_fails_when_the_claim_starts_to_hold():
 def test_displaying_a_widget_sends_the_figure_full_state():
     """Edits made before display must reach the browser as state, not only as messages
     (in JupyterLab, traces edited before display lost their x/y otherwise)."""
-    ui = widgets.REGISTRY["00 ImageNet winners by year"]()
+    ui = WIDGETS["00 ImageNet winners by year"]()
     ui.controls["year"].value = 2013
     ui._ipython_display_()
     synced = ui.figure._widget_data

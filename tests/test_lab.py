@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from course_lib.lab import lab_argv, write_overrides
+from course_lib.app.lab import lab_argv, write_overrides
 
 TOKEN = "course-test-token"
 

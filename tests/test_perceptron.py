@@ -4,7 +4,7 @@ import torch
 from hypothesis import given, strategies as st
 
 from course_lib import perceptron
-from course_lib.data import separable_blobs, xor
+from course_lib.core.data import separable_blobs, xor
 from tests.helpers import assert_rejects
 
 

@@ -4,8 +4,8 @@ import pytest
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from course_lib import site
-from course_lib.plotting import RENDERER
+from course_lib.app import site
+from course_lib.ui.plotting import RENDERER
 
 
 def site_renderers():

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course_lib import sparse
-from course_lib.validate import Diverged
-from course_lib.widgets import REGISTRY, measure_latency
+from course_lib.core.validate import Diverged
+from course_lib.catalog import WIDGETS
+from course_lib.ui.widgets import measure_latency
 from tests.helpers import assert_rejects
 
 F64 = torch.float64
@@ -206,7 +207,7 @@ def test_multilayer_experiment_small():
 
 # ----------------------------------------------------------------------------- widgets and exercises
 def test_widget_beta_slider_moves():
-    ui = REGISTRY["04 sparse coding"]()
+    ui = WIDGETS["04 sparse coding"]()
     ui.controls["beta"].value = 0.15
     z = ui.trace_data(1, "x")
     assert np.allclose(ui.trace_data(1), sparse.soft_threshold(torch.as_tensor(z), 0.15).numpy())

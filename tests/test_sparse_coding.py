@@ -29,7 +29,7 @@ def test_natural_patches_shape_scale_and_determinism(patches):
 
 def test_whitening_flattens_the_spectrum():
     """Natural images have a ~1/f amplitude spectrum; the O&F filter makes it flat-ish."""
-    from course_lib.data import sample_photographs
+    from course_lib.core.data import sample_photographs
 
     img = sample_photographs()[0]
 

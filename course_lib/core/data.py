@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from course_lib.validate import check_int, check_positive
+from course_lib.core.validate import check_int, check_positive
 
 __all__ = ["xor", "separable_blobs", "digits", "sample_photographs"]
 

@@ -5,7 +5,7 @@
 * MathJax is copied from the ``jupyter-server-mathjax`` wheel next to the pages;
 * widget state is not stored (a static page shows figures, not live widgets).
 
-Usage: ``python -m course_lib.site build/html [NN ...]``.
+Usage: ``python -m course_lib.app.site build/html [NN ...]``.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import shutil
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MATHJAX_CONFIG = "?config=TeX-AMS-MML_HTMLorMML-full,Safe"  # the configs jupyter-server-mathjax ships
 # That MathJax copy ships only the STIX-Web fonts: ask for them, or math falls back to local fonts.
 MATHJAX_FONTS = ('<script type="text/x-mathjax-config">MathJax.Hub.Config({"HTML-CSS": {webFont: "STIX-Web", '

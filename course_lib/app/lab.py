@@ -1,9 +1,9 @@
 """`make lab`: JupyterLab on 127.0.0.1 with token auth, opening ``lectures/*.py`` as notebooks.
 
-``python -m course_lib.lab --configure`` (run by ``make setup``) writes
+``python -m course_lib.app.lab --configure`` (run by ``make setup``) writes
 ``<venv>/share/jupyter/lab/settings/overrides.json`` -- the setting that
 ``jupytext-config set-default-viewer python`` would write to the user's home, plus no news
-pop-ups -- so the student's own Jupyter configuration is left untouched.  ``python -m course_lib.lab`` starts
+pop-ups -- so the student's own Jupyter configuration is left untouched.  ``python -m course_lib.app.lab`` starts
 the server: bound to 127.0.0.1, a random token (Jupyter's default; never disabled), and
 ``--allow-root`` only when run as root.
 """
@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OVERRIDES = {
     "@jupyterlab/docmanager-extension:plugin": {
         "defaultViewers": {"python": "Jupytext Notebook"}

@@ -22,6 +22,8 @@ __all__ = [
     "check_callable",
     "check_layer_sizes",
     "Diverged",
+    "check_bool",
+    "per_batch",
 ]
 
 
@@ -151,3 +153,40 @@ def check_callable(fn, name: str):
     if not callable(fn):
         raise TypeError(f"{name}: expected a callable, got {type(fn).__name__}")
     return fn
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` if it is a real bool (``True``/``False`` or a NumPy bool); 0, 1, "yes" are refused."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name}: expected True or False, got {type(value).__name__} {value!r}")
+
+
+def per_batch(value, name: str, *, size: int | None = None, allow_zero: bool = False, max_ndim: int = 1,
+              dtype: torch.dtype = torch.float64, device=None) -> tuple[torch.Tensor, bool]:
+    """The one "a scalar or one value per batch entry" check.
+
+    Returns ``(t, batched)``: ``t`` is 1-D (a scalar becomes one entry; with ``size`` it is
+    expanded to ``size`` entries), every entry finite and > 0 (>= 0 with ``allow_zero``);
+    ``batched`` says whether the caller passed a sequence or array of at least one dimension
+    (so results keep a batch axis).  Arrays of up to ``max_ndim`` dimensions are accepted
+    (``max_ndim=2`` keeps 2-D input as is, e.g. one value per layer and run).
+    """
+    rel = ">= 0" if allow_zero else "> 0"
+    if isinstance(value, (list, tuple, np.ndarray, torch.Tensor)):
+        t = as_tensor(value, name, ndim=tuple(range(max_ndim + 1)), dtype=dtype, device=device)
+        batched = t.ndim >= 1
+        if t.ndim <= 1:
+            t = t.reshape(-1)
+    else:
+        t = torch.tensor([check_positive(value, name, allow_zero=allow_zero)], dtype=dtype, device=device)
+        batched = False
+    bad = (t < 0) if allow_zero else (t <= 0)
+    if bool(bad.any()):
+        raise ValueError(f"{name}: must be {rel}, got {t[bad][0].item():g}")
+    if size is not None and t.ndim == 1:
+        if t.numel() not in (1, size):
+            raise ValueError(f"{name}: expected a scalar or {size} values (one per batch entry), "
+                             f"got shape {tuple(t.shape)}")
+        t = t.expand(size)
+    return t, batched

@@ -5,20 +5,19 @@ Conventions (see CONTRIBUTING.md):
 * A UI builder is a plain importable function returning :class:`WidgetUI`; it
   precomputes anything expensive in one batched call, and its callbacks only index
   or recompute cheaply, updating the ``FigureWidget`` in place inside ``batch_update``.
-* Builders register themselves with :func:`register` so ``make bench`` can time every
-  widget (p50/p95 of a slider move) and tests can move sliders and check the figure.
+* Each lecture's builder is listed in :data:`course_lib.catalog.WIDGETS`, so ``make bench``
+  can time every widget (p50/p95 of a slider move) and tests can move its sliders.
 """
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 
 import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-__all__ = ["WidgetUI", "register", "REGISTRY", "control_values", "measure_latency"]
+__all__ = ["WidgetUI", "control_values", "measure_latency"]
 
 
 @dataclass
@@ -43,19 +42,6 @@ class WidgetUI:
     def trace_data(self, index: int = 0, axis: str = "y") -> np.ndarray:
         """Copy of a trace's data (``x``, ``y`` or ``z``), handy in tests."""
         return np.array(getattr(self.figure.data[index], axis), dtype=float)
-
-
-REGISTRY: dict[str, Callable[[], WidgetUI]] = {}
-
-
-def register(name: str):
-    """Decorator: record a zero-argument UI builder under ``name`` for the benchmark."""
-
-    def deco(builder: Callable[[], WidgetUI]):
-        REGISTRY[name] = builder
-        return builder
-
-    return deco
 
 
 def control_values(control: W.ValueWidget, max_values: int = 25) -> list:

@@ -1,0 +1,1 @@
+"""`make bench`: lecture times, widget latencies and kernel benchmarks (never run by `make test`)."""

@@ -1,0 +1,18 @@
+"""Each lecture's live widget, in one explicit table.
+
+``make bench`` times every entry and the tests move every entry's sliders; an entry is
+imported only when looked up.  Targets are the topics' public names (re-exported by each
+topic package), so a topic may reorganise its modules without touching this table.
+"""
+from course_lib.core.registry import Registry
+
+__all__ = ["WIDGETS"]
+
+WIDGETS = Registry("widget", {
+    "00 ImageNet winners by year": "course_lib.overview:build_imagenet_widget",
+    "01 XOR decision boundary": "course_lib.backprop:build_xor_boundary_widget",
+    "02 CNN units and sparse dictionaries": "course_lib.cnn:build_cnn_widget",
+    "04 sparse coding": "course_lib.sparse:build_sparse_coding_widget",
+    "07 SGLD Gibbs limit": "course_lib.langevin:build_gibbs_widget",
+    "09 ADMM": "course_lib.admm:build_admm_widget",
+})
