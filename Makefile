@@ -11,11 +11,13 @@ THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 PYTEST_OPTS ?=
 LAB_OPTS ?=
 
-.PHONY: help setup lab test unit lectures html bench clean
+.PHONY: help setup lab test unit lectures lint mutants test-all html bench clean
 
 help:
 	@echo "make lab    - open the course in JupyterLab (127.0.0.1, token auth)"
 	@echo "make test   - unit tests + every lecture under nbval"
+	@echo "make mutants - each lecture must fail on a claim under each wrong kernel (tests/mutants)"
+	@echo "make lint   - ruff + the import-linter contracts (also run by make test)"
 	@echo "make html   - execute every lecture into build/html/ (renders offline)"
 	@echo "make bench  - lecture times and widget latencies -> build/bench.json"
 	@echo "make clean  - remove build outputs and caches (keeps .venv)"
@@ -43,6 +45,15 @@ unit: setup
 lectures: setup
 	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env \
 	  --nbval-cell-timeout=180 lectures $(PYTEST_OPTS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+
+mutants: setup
+	$(THREADS) $(PY) -m pytest -n 2 -rN tests/mutants/mutation_check.py $(PYTEST_OPTS)
+
+test-all: test mutants
 
 html: setup
 	$(THREADS) $(PY) -m course_lib.app.site build/html

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
 from pprint import pformat
 
 import jupytext

@@ -55,7 +55,8 @@ def start_lab(workspaces: str) -> tuple[subprocess.Popen, str]:
                                       "print(json.dumps(lab_argv()))"], capture_output=True, text=True,
                                      cwd=ROOT, check=True).stdout)
     argv = [a for a in argv if not a.startswith("--ServerApp.root_dir=")]
-    argv += [f"--ServerApp.root_dir={copy}", "--no-browser", f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
+    argv += [f"--ServerApp.root_dir={copy}", "--no-browser", f"--ServerApp.port={port}",
+             f"--IdentityProvider.token={TOKEN}",
              "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={workspaces}"]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={"PATH": f"{VENV_PY.parent}:/usr/bin:/bin", "HOME": workspaces, "OMP_NUM_THREADS": "1"})
@@ -91,7 +92,8 @@ def check_lecture(browser, base: str, lecture: str, slot: int) -> dict:
         "slider_redraw_ms": None,
     }
     before = page.evaluate(FIGURE_STATE)
-    for handle, key in ((".noUi-handle:visible >> nth=0", "ArrowRight"), (".noUi-handle:visible >> nth=0", "ArrowLeft")):
+    handle = ".noUi-handle:visible >> nth=0"
+    for key in ("ArrowRight", "ArrowLeft"):
         page.locator(handle).focus()
         t1 = time.perf_counter()
         page.keyboard.press(key)

@@ -33,7 +33,8 @@ def test_environment_yml_matches_pyproject():
 def test_constraints_agree_with_pyproject():
     constraints = file_pins(ROOT / "constraints.txt")
     for name, version in pyproject_pins().items():
-        assert constraints.get(name) == version, f"constraints.txt pins {name}=={constraints.get(name)}, pyproject {version}"
+        assert constraints.get(name) == version, \
+            f"constraints.txt pins {name}=={constraints.get(name)}, pyproject {version}"
 
 
 def test_torch_pin_is_the_cpu_wheel_release():

@@ -1,8 +1,8 @@
 """`make html` pages load nothing from the network: plotly.js inline, MathJax local."""
 import nbformat
-import pytest
 import plotly.graph_objects as go
 import plotly.io as pio
+import pytest
 
 from course_lib.app import site
 from course_lib.ui.plotting import RENDERER

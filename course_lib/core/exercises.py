@@ -54,7 +54,8 @@ def _compare(result, case: Case) -> str | None:
         return "result contains NaN or inf"
     err = float(np.max(np.abs(got - want))) if got.size else 0.0
     if err > case.atol:
-        return f"max |error| = {err:.3g} > {case.atol:g}; got {np.array2string(got, precision=4)}, expected {np.array2string(want, precision=4)}"
+        return (f"max |error| = {err:.3g} > {case.atol:g}; got {np.array2string(got, precision=4)}, "
+                f"expected {np.array2string(want, precision=4)}")
     return None
 
 
@@ -77,7 +78,7 @@ class Exercise:
             except NotImplementedError:
                 print(f"⏳ {self.title}: not attempted yet — fill in the function and rerun. {self.hint}")
                 if strict:
-                    raise ExerciseFailed(f"{self.title}: the function is still a stub")
+                    raise ExerciseFailed(f"{self.title}: the function is still a stub") from None
                 return False
             except Exception as err:  # a student's bug: report it, don't crash the lecture
                 failures.append(f"{case.label}: raised {type(err).__name__}: {err}")

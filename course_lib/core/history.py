@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 
 import torch
 
+from course_lib.core.mlp import ACTIVATIONS, forward
+from course_lib.core.validate import as_tensor
+
 __all__ = ["TrainHistory"]
 
 
@@ -43,3 +46,15 @@ class TrainHistory:
 
     def __getitem__(self, key):
         return getattr(self, key)
+
+    def output(self, X):
+        """The trained network's output for inputs ``X`` ``(d_in, n)`` (columns are samples), from
+        the final ``weights``/``biases`` through :func:`course_lib.core.mlp.forward` with
+        ``params["activation"]`` (default ``"sigmoid"``); a batched history gives ``(batch, d_out, n)``."""
+        X = as_tensor(X, "X", ndim=2, dtype=self.weights[0].dtype)
+        batched = self.weights[0].ndim == 3
+        Ws = [torch.cat([W, b.unsqueeze(-1)], -1) for W, b in zip(self.weights, self.biases)]
+        if not batched:
+            Ws = [W.unsqueeze(0) for W in Ws]
+        out = forward([W.to(X.device) for W in Ws], X, ACTIVATIONS[self.params.get("activation", "sigmoid")])
+        return out if batched else out[0]

@@ -4,7 +4,7 @@
 ``torch._dynamo`` (about 3 s on the 2-core course machine, measured), which alone would
 break a lecture's 20 s budget.  It is the same update (Kingma & Ba 2015, Algorithm 1, with
 optional L2 weight decay added to the gradient, as ``torch.optim.Adam`` does) in a handful
-of multi-tensor ops, and ``tests/test_core.py`` checks it bit-for-bit against ``torch.optim.Adam``.
+of multi-tensor ops, and ``tests/test_optim.py`` checks it against ``torch.optim.Adam`` (to 1e-12).
 """
 from __future__ import annotations
 

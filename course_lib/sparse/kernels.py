@@ -1,4 +1,7 @@
-"""Sparse representations: soft thresholding, ISTA/FISTA, basis pursuit, OMP (lecture 04).
+"""Kernels of lecture 04: soft thresholding, ISTA/FISTA, basis pursuit, OMP, layered thresholding.
+
+Pure, batched tensor functions with their argument checks, the l1 phase-transition theory and
+the random problems the experiments draw (dictionaries, sparse codes).
 
 Papers: Beck & Teboulle 2009 (ISTA/FISTA); Donoho & Tanner 2009 (phase transition);
 Amelunxen, Lotz, McCoy & Tropp 2014 (statistical dimension of the l1 descent cone);
@@ -13,16 +16,14 @@ dictionaries ``(batch, m, n_atoms)``, one per signal.
 from __future__ import annotations
 
 import math
-import time
 from typing import Sequence
 
 import numpy as np
 import torch
 
 from course_lib.core.device import generator, get_device
-from course_lib.core.exercises import Case, Exercise
-from course_lib.core.validate import Diverged, as_tensor, check_int, check_positive
-from course_lib.ui.widgets import WidgetUI
+from course_lib.core.progress import progress as progress_bar
+from course_lib.core.validate import Diverged, as_tensor, check_int, check_positive, per_batch
 
 __all__ = [
     "soft_threshold",
@@ -44,14 +45,7 @@ __all__ = [
     "gaussian_dictionary",
     "spectral_dictionary",
     "sparse_codes",
-    "recovery_experiment",
     "two_layer_dictionaries",
-    "multilayer_experiment",
-    "compare_with_sklearn",
-    "bench_fista_vs_lasso",
-    "build_sparse_coding_widget",
-    "exercise_soft_threshold",
-    "exercise_ista_step",
 ]
 
 
@@ -111,16 +105,9 @@ def _signals(y, D: torch.Tensor, name: str = "y") -> tuple[torch.Tensor, bool]:
 
 
 def _column_beta(beta, batch: int, D: torch.Tensor) -> torch.Tensor:
-    """beta as a ``(1, batch)`` tensor: a scalar or one value per signal."""
-    if isinstance(beta, (torch.Tensor, np.ndarray, list, tuple)):
-        b = as_tensor(beta, "beta", ndim=(0, 1), dtype=D.dtype, device=D.device)
-        b = b.reshape(1).expand(batch) if b.numel() == 1 else b
-        if b.shape != (batch,):
-            raise ValueError(f"beta: expected a scalar or {batch} values (one per signal), got shape {tuple(b.shape)}")
-        if bool((b < 0).any()):
-            raise ValueError("beta: must be >= 0")
-        return b[None, :]
-    return torch.full((1, batch), check_positive(beta, "beta", allow_zero=True), dtype=D.dtype, device=D.device)
+    """beta as a ``(1, batch)`` row: a scalar >= 0 or one value per signal (:func:`~course_lib.core.validate.per_batch`)."""
+    b, _ = per_batch(beta, "beta", size=batch, allow_zero=True, dtype=D.dtype, device=D.device)
+    return b[None, :]
 
 
 def _lipschitz(D: torch.Tensor, L) -> float:
@@ -263,11 +250,7 @@ def basis_pursuit(D, y, *, nonneg: bool = False, chunk: int = 8, progress: bool 
         A_all = np.concatenate([A_all, -A_all], axis=2)
     width = A_all.shape[2]
     out = np.empty((n, B))
-    starts = range(0, B, chunk)
-    if progress:
-        from tqdm.auto import tqdm
-
-        starts = tqdm(starts, desc=f"basis pursuit: {B} LPs", unit="call", leave=False)
+    starts = progress_bar(range(0, B, chunk), progress, f"basis pursuit: {B} LPs", unit="call")
     for c0 in starts:  # the loop is over solver calls only; each LP holds `chunk` problems
         k = min(chunk, B - c0)
         # block-diagonal constraint matrix in CSC form, built directly from the dense blocks
@@ -534,95 +517,6 @@ def sparse_codes(n: int, sparsity, *, seed: int = 0, amplitudes: str = "gaussian
     return (vals * mask).T.contiguous()
 
 
-def _recovered(x_hat: torch.Tensor, x: torch.Tensor, rtol: float) -> torch.Tensor:
-    return (x_hat - x).norm(dim=0) <= rtol * x.norm(dim=0).clamp_min(1e-300)
-
-
-def recovery_experiment(
-    n: int,
-    m,
-    sparsity,
-    n_trials: int,
-    *,
-    seed: int = 0,
-    methods: Sequence[str] = ("l1", "omp", "thresholding"),
-    amplitudes: str = "gaussian",
-    rtol: float = 1e-4,
-    chunk: int = 8,
-    progress: bool = False,
-    device=None,
-) -> dict:
-    r"""Exact-recovery rates over cells $(m_c, s_c)$, ``n_trials`` random problems per cell, all in
-    one batch: a fresh Gaussian $D$ (unit columns) and a random $s$-sparse $x$ per problem; success
-    when $\|\hat x - x\| \le$ ``rtol`` $\|x\|$ (Donoho & Tanner 2009).  Cells with $m_c < \max m$
-    are zero-padded (the extra equations read $0 = 0$).
-
-    Returns ``rate[method]`` (cells,), ``success[method]`` (cells, trials), ``coherence_ok``
-    (cells, trials: $s < \tfrac12(1+1/\mu(D))$), and the problems ``D, x, y`` and estimates ``x_hat``."""
-    n = check_int(n, "n", min_value=2)
-    n_trials = check_int(n_trials, "n_trials", min_value=1)
-    rtol = check_positive(rtol, "rtol")
-    ms = np.atleast_1d(np.asarray(m))
-    ss = np.atleast_1d(np.asarray(sparsity))
-    if ms.dtype.kind not in "iu" or ms.ndim != 1:
-        raise TypeError("m: expected an int or a 1-D array of ints")
-    if ss.dtype.kind not in "iu" or ss.ndim != 1:
-        raise TypeError("sparsity: expected an int or a 1-D array of ints")
-    if ms.size == 1 and ss.size > 1:
-        ms = np.full(ss.size, ms[0])
-    if ss.size == 1 and ms.size > 1:
-        ss = np.full(ms.size, ss[0])
-    if ms.size != ss.size:
-        raise ValueError(f"sparsity: {ss.size} values do not match {ms.size} values of m")
-    if np.any(ms < 1) or np.any(ms >= n):
-        raise ValueError(f"m: every value must lie in [1, {n - 1}]")
-    if np.any(ss < 1) or np.any(ss > ms):
-        raise ValueError("sparsity: every value must lie in [1, m]")
-    methods = tuple(methods)
-    unknown = set(methods) - {"l1", "omp", "thresholding"}
-    if unknown or not methods:
-        raise ValueError(f"methods: expected some of 'l1', 'omp', 'thresholding', got {methods}")
-    dev = get_device(device)
-    cells = ms.size
-    m_cell = np.repeat(ms, n_trials)
-    s_cell = np.repeat(ss, n_trials)
-    mmax = int(ms.max())
-    B = cells * n_trials
-    D = gaussian_dictionary(mmax, n, B, seed=seed, device=dev)
-    row_mask = torch.arange(mmax, device=dev)[None, :, None] < torch.as_tensor(m_cell, device=dev)[:, None, None]
-    D = D * row_mask
-    D = D / D.norm(dim=1, keepdim=True)  # unit columns in the first m_c coordinates
-    x = sparse_codes(n, s_cell, seed=seed + 1, amplitudes=amplitudes, device=dev)
-    y = (D @ x.T[:, :, None])[..., 0].T  # (mmax, B)
-    mu = mutual_coherence(D)
-    s_t = torch.as_tensor(s_cell, device=dev)
-    out = {
-        "m": ms,
-        "sparsity": ss,
-        "n": n,
-        "D": D,
-        "x": x,
-        "y": y,
-        "coherence": mu.reshape(cells, n_trials),
-        "coherence_ok": (s_t < coherence_sparsity_bound(mu)).reshape(cells, n_trials),
-        "x_hat": {},
-        "success": {},
-        "rate": {},
-    }
-    for meth in methods:
-        if meth == "l1":
-            xh = basis_pursuit(D, y, chunk=chunk, progress=progress)
-        elif meth == "omp":
-            xh = omp(D, y, s_t)
-        else:
-            xh = thresholding(D, y, s_t)
-        ok = _recovered(xh, x, rtol).reshape(cells, n_trials)
-        out["x_hat"][meth] = xh
-        out["success"][meth] = ok
-        out["rate"][meth] = ok.double().mean(1)
-    return out
-
-
 def two_layer_dictionaries(m: int = 64, *, device=None, dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
     r"""$D_1 = [I, H/\sqrt m]$ (m, 2m), identity plus Hadamard, $\mu(D_1) = 1/\sqrt m$ (Donoho & Huo 2001);
     $D_2$ (2m, 2m-1): one nonnegative convolutional filter $[1, 1]/\sqrt2$ at every shift, so
@@ -642,260 +536,9 @@ def two_layer_dictionaries(m: int = 64, *, device=None, dtype=torch.float64) -> 
     return D1, D2
 
 
-def multilayer_experiment(
-    contrasts,
-    n_trials: int,
-    *,
-    m: int = 64,
-    sparsity: int = 2,
-    seed: int = 0,
-    rtol: float = 1e-4,
-    device=None,
-) -> dict:
-    r"""Two-layer nonnegative sparse model $X = D_1\Gamma_1$, $\Gamma_1 = D_2\Gamma_2$ (Papyan et al. 2017)
-    with the dictionaries of :func:`two_layer_dictionaries`; $\Gamma_2 \ge 0$ has ``sparsity``
-    nonzeros whose magnitudes span $[c, 1]$ (contrast $c = |\Gamma|_{\min}/|\Gamma|_{\max}$), one at 1
-    and one at $c$.  All contrasts and trials run as one batch.
-
-    Layered thresholding counts as a success when at each layer *some* threshold separates the
-    support ($\min_{\rm on} > \max_{\rm off}$ of $D_i^\top\hat\Gamma_{i-1}$); it then uses the midpoint
-    $\beta_i$ (one per signal), so this is the best any choice of thresholds can do.  Layered basis
-    pursuit (nonnegative) solves $\min 1^\top\Gamma_1$ s.t. $D_1\Gamma_1 = X$, $\Gamma_1\ge0$, then the
-    same for $D_2\Gamma_2 = \hat\Gamma_1$.  Returns success per (contrast, trial) and rates."""
-    c = as_tensor(contrasts, "contrasts", ndim=1)
-    if bool((c <= 0).any()) or bool((c > 1).any()):
-        raise ValueError("contrasts: every value must lie in (0, 1]")
-    n_trials = check_int(n_trials, "n_trials", min_value=1)
-    rtol = check_positive(rtol, "rtol")
-    dev = get_device(device)
-    D1, D2 = two_layer_dictionaries(m, device=dev)
-    n2 = D2.shape[1]
-    s2 = check_int(sparsity, "sparsity", min_value=2, max_value=n2)
-    g = generator(seed, dev)
-    C = c.shape[0]
-    B = C * n_trials
-    cb = c.to(dev).repeat_interleave(n_trials)
-    u = torch.rand(B, s2, generator=g, device=dev, dtype=torch.float64)
-    u[:, 0], u[:, 1] = 1.0, 0.0  # one magnitude at 1, one at c, the rest uniform in [c, 1]
-    mags = cb[:, None] + (1 - cb[:, None]) * u
-    support = torch.rand(B, n2, generator=g, device=dev).argsort(1)[:, :s2]
-    G2 = torch.zeros(B, n2, dtype=torch.float64, device=dev).scatter(1, support, mags).T  # (n2, B)
-    G1 = D2 @ G2
-    X = D1 @ G1
-
-    def separable(D, code_in, true_code):
-        z = D.T @ code_in
-        on = true_code > 0
-        lo = torch.where(on, z, torch.full_like(z, math.inf)).amin(0)
-        hi = torch.where(on, torch.full_like(z, -math.inf), z).amax(0)
-        return lo > hi, (0.5 * (lo + hi)).clamp_min(0)[None, :]
-
-    ok1, beta1 = separable(D1, X, G1)
-    (G1_hat,) = layered_thresholding(X, [D1], [beta1])
-    ok2, beta2 = separable(D2, G1_hat, G2)
-    G1_thr, G2_thr = layered_thresholding(X, [D1, D2], [beta1, beta2])
-    thr_ok = ok1 & ok2
-    G1_bp = basis_pursuit(D1, X, nonneg=True)
-    G2_bp = basis_pursuit(D2, G1_bp, nonneg=True)
-    bp_ok = _recovered(G1_bp, G1, rtol) & _recovered(G2_bp, G2, rtol)
-    return {
-        "contrasts": c.cpu().numpy(),
-        "layer1_success": ok1.reshape(C, n_trials),
-        "thresholding_success": thr_ok.reshape(C, n_trials),
-        "bp_success": bp_ok.reshape(C, n_trials),
-        "thresholding_rate": thr_ok.reshape(C, n_trials).double().mean(1),
-        "bp_rate": bp_ok.reshape(C, n_trials).double().mean(1),
-        "D1": D1,
-        "D2": D2,
-        "Gamma1": G1,
-        "Gamma2": G2,
-        "Gamma2_thresholding": G2_thr,
-        "max_layer1_nonzeros": int((G1 > 0).sum(0).max()),
-    }
-
-
-# ----------------------------------------------------------------------------- widgets
 def _lasso_problem(m=30, n=60, s=5, seed=0):
     """A small CPU problem for the widget and the exercises (students work on CPU tensors)."""
     D = gaussian_dictionary(m, n, seed=seed, device="cpu")
     D = D / torch.linalg.matrix_norm(D, ord=2)  # ||D||_2 = 1, so L = 1 and one ISTA step is S_beta(D^T y)
     x = sparse_codes(n, [s], seed=seed + 1, amplitudes="sign", device="cpu")[:, 0] * 2.0
     return D, x, D @ x
-
-
-def build_sparse_coding_widget(results: dict | None = None, betas=None, n_iter: int = 300) -> WidgetUI:
-    """One figure, two sliders (a single FigureWidget keeps the notebook light).
-
-    * ``beta``: S_beta(z) and ReLU(z - beta) (top left); the Lasso code of a 5-sparse test signal
-      for that beta (top right) -- all betas solved in one batched FISTA call at build time.
-    * ``sparsity``: exact-recovery rates of l1, OMP and thresholding from ``results`` (a
-      :func:`recovery_experiment`; a small one is run when omitted) (bottom left), and one of its
-      problems with the three recovered codes (bottom right)."""
-    import ipywidgets as W
-
-    from course_lib.ui.plotting import COLORS, figure_widget
-
-    # -- precompute: the beta sweep ------------------------------------------------------------
-    # ||D||_2 = 1 makes |D^T y| <= ~0.5 here, so the code's support changes for beta in [0, 0.6]
-    grid = np.round(np.linspace(0.0, 0.6, 41), 3) if betas is None else np.asarray(betas, dtype=float)
-    D, x_true, y = _lasso_problem()
-    codes = fista(D, y[:, None].expand(-1, grid.size), torch.as_tensor(grid), n_iter).numpy()
-    z = np.linspace(-3, 3, 241)
-    zt = torch.as_tensor(z)
-    support = x_true.numpy() != 0
-    # -- precompute: the recovery experiment ---------------------------------------------------
-    if results is None:
-        results = recovery_experiment(40, 20, np.arange(1, 15), 4, seed=11)
-    ss = np.asarray(results["sparsity"])
-    rates = {k: v.cpu().numpy() for k, v in results["rate"].items()}
-    n_trials = next(iter(results["success"].values())).shape[1]
-    x_rec = results["x"].cpu().numpy()
-    x_hat = {k: v.cpu().numpy() for k, v in results["x_hat"].items()}
-    names = {"l1": "ℓ1 (basis pursuit)", "omp": "OMP", "thresholding": "thresholding"}
-
-    fig = figure_widget("", "z", "output", height=680, margin=dict(t=120))
-    fig.set_subplots(2, 2, vertical_spacing=0.16, subplot_titles=(
-        "S_β(z) and ReLU(z−β)", "Lasso code of a 5-sparse signal (true entries ±2)",
-        "exact recovery rate over random problems", "one problem at this sparsity"))
-    fig.add_scatter(x=z, y=z, name="identity", line=dict(dash="dot", color="gray"), row=1, col=1)  # 0
-    fig.add_scatter(x=z, y=z, name="S_β(z)", line=dict(color=COLORS[0]), row=1, col=1)  # 1
-    fig.add_scatter(x=z, y=z, name="ReLU(z−β)", line=dict(dash="dash", color=COLORS[1]), row=1, col=1)  # 2
-    idx = np.arange(x_true.numel())
-    fig.add_scatter(x=idx, y=x_true.numpy(), mode="markers", name="true code", row=1, col=2,  # 3
-                    marker=dict(size=10, symbol="circle-open", color="black"))
-    fig.add_scatter(x=idx, y=codes[:, 0], mode="markers", name="FISTA code", marker=dict(size=6, color=COLORS[4]), row=1, col=2)  # 4
-    base = 5
-    for i, (k, r) in enumerate(rates.items()):  # base .. base+nr-1
-        fig.add_scatter(x=ss, y=r, name=names[k], line=dict(color=COLORS[i]), row=2, col=1)
-    nr = len(rates)
-    fig.add_scatter(x=[ss[0], ss[0]], y=[0, 1], mode="lines", name="current s", line=dict(color="gray", dash="dot"), row=2, col=1)
-    idx2 = np.arange(x_rec.shape[0])
-    fig.add_scatter(x=idx2, y=x_rec[:, 0], mode="markers", showlegend=False, row=2, col=2,
-                    marker=dict(size=11, symbol="circle-open", color="black"))
-    for i, k in enumerate(x_hat):
-        fig.add_scatter(x=idx2, y=x_hat[k][:, 0], mode="markers", showlegend=False, marker=dict(size=5, color=COLORS[i]), row=2, col=2)
-    fig.update_xaxes(title_text="atom index", row=1, col=2)
-    fig.update_yaxes(title_text="coefficient", row=1, col=2)
-    fig.update_xaxes(title_text="sparsity s", row=2, col=1)
-    fig.update_yaxes(title_text="exact recovery rate", row=2, col=1)
-    fig.update_xaxes(title_text="atom index", row=2, col=2)
-    fig.update_yaxes(title_text="coefficient", row=2, col=2)
-
-    step = float(np.min(np.diff(grid))) if grid.size > 1 else 0.05
-    beta_slider = W.FloatSlider(value=float(grid[grid.size // 4]), min=float(grid.min()), max=float(grid.max()),
-                                step=step, readout_format=".3f", description="β")
-    s_slider = W.IntSlider(value=int(ss[len(ss) // 2]), min=int(ss.min()), max=int(ss.max()),
-                           step=int(np.diff(ss).min()) if ss.size > 1 else 1, description="sparsity s")
-    text = {"beta": "", "sparsity": ""}
-
-    def set_title():
-        fig.layout.title.text = f"{text['beta']}<br>{text['sparsity']}"
-
-    def update_beta(change=None):
-        k = int(np.abs(grid - float(beta_slider.value)).argmin())
-        code = codes[:, k]
-        found = np.abs(code) > 1e-8
-        text["beta"] = (f"β = {grid[k]:.2f}: {found.sum()} nonzeros, {np.sum(found != support)} support errors, "
-                        f"mean |code| on the support {np.abs(code[support]).mean():.2f} (true 2)")
-        with fig.batch_update():
-            fig.data[1].y = soft_threshold(zt, grid[k]).numpy()
-            fig.data[2].y = nonneg_soft_threshold(zt, grid[k]).numpy()
-            fig.data[4].y = code
-            set_title()
-
-    def update_s(change=None):
-        c = int(np.abs(ss - s_slider.value).argmin())
-        col = c * n_trials  # the first trial of this cell
-        text["sparsity"] = f"s = {ss[c]}: " + ", ".join(f"{names[k]} {rates[k][c]:.0%}" for k in rates)
-        with fig.batch_update():
-            fig.data[base + nr].x = [ss[c], ss[c]]
-            fig.data[base + nr + 1].y = x_rec[:, col]
-            for i, k in enumerate(x_hat):
-                fig.data[base + nr + 2 + i].y = x_hat[k][:, col]
-            set_title()
-
-    beta_slider.observe(update_beta, names="value")
-    s_slider.observe(update_s, names="value")
-    update_beta()
-    update_s()
-    return WidgetUI(root=W.VBox([W.HBox([beta_slider, s_slider]), fig]), figure=fig,
-                    controls={"beta": beta_slider, "sparsity": s_slider},
-                    state={"codes": codes, "betas": grid, "results": results, "traces": {"recovery": base}})
-
-
-# ----------------------------------------------------------------------------- exercises
-def exercise_soft_threshold() -> Exercise:
-    """Self-check for a student's ``soft_threshold(z, beta)`` on tensors."""
-    z = torch.tensor([-3.0, -1.0, -0.5, 0.0, 0.2, 0.7, 2.5], dtype=torch.float64)
-    return Exercise(
-        "Soft thresholding S_β",
-        [
-            Case("β = 1 on a mix of signs", (z, 1.0), expected=soft_threshold(z, 1.0)),
-            Case("β = 0 is the identity", (z, 0.0), expected=z.clone()),
-            Case("β larger than every |z| gives zeros", (z, 5.0), expected=torch.zeros_like(z)),
-            Case("a batch (2, 7) with β = 0.5", (torch.stack([z, -z]), 0.5), expected=soft_threshold(torch.stack([z, -z]), 0.5)),
-        ],
-        hint="S_β(z) = sign(z) · max(|z| − β, 0); torch.sign and torch.clamp do it elementwise.",
-    )
-
-
-def exercise_ista_step() -> Exercise:
-    """Self-check for ``ista_step(x, D, y, beta, L)`` = S_{β/L}(x + Dᵀ(y − Dx)/L)."""
-    D, _, y = _lasso_problem(m=8, n=16, s=2, seed=3)
-    L = float(torch.linalg.matrix_norm(D, ord=2)) ** 2
-    x0 = torch.zeros(16, dtype=torch.float64)
-    x1 = ista(D, y, 0.1, 1)
-    x2 = ista(D, y, 0.1, 2)
-    L2 = 4.0
-    x_big = ista(D, y, 0.3, 1, L=L2, x0=x1)
-    return Exercise(
-        "One ISTA step",
-        [
-            Case("from x = 0 (the slide's S_β(Dᵀy))", (x0, D, y, 0.1, L), expected=x1),
-            Case("a second step from x₁", (x1, D, y, 0.1, L), expected=x2),
-            Case("another β and a larger L", (x1, D, y, 0.3, L2), expected=x_big),
-        ],
-        hint="gradient step on ½‖y − Dx‖² with step 1/L, then soft-threshold at β/L.",
-    )
-
-
-# ----------------------------------------------------------------------------- benchmark
-def compare_with_sklearn(
-    m: int = 100, n: int = 200, batch: int = 16, n_iter: int = 5000, *, tol: float = 1e-10, seed: int = 5, device=None
-) -> dict:
-    r"""Our batched FISTA against scikit-learn's ``Lasso`` (coordinate descent) on the same problems.
-
-    sklearn minimises $\tfrac1{2m}\|y-Dx\|^2 + \alpha\|x\|_1$, i.e. our objective divided by $m$ when
-    $\alpha = \beta/m$; both solutions are scored with :func:`lasso_objective` and certified with
-    :func:`lasso_duality_gap`.  Returns per-problem objectives and gaps, and wall times in seconds."""
-    from sklearn.linear_model import Lasso
-
-    m = check_int(m, "m", min_value=2)
-    n = check_int(n, "n", min_value=2)
-    batch = check_int(batch, "batch", min_value=1)
-    n_iter = check_int(n_iter, "n_iter", min_value=1)
-    tol = check_positive(tol, "tol")
-    dev = get_device(device)
-    D = gaussian_dictionary(m, n, seed=seed, device=dev)
-    x = sparse_codes(n, [max(1, m // 10)] * batch, seed=seed + 1, device=dev)
-    Y = D @ x + 0.01 * torch.randn(m, batch, generator=generator(seed + 2, dev), device=dev, dtype=torch.float64)
-    beta = 0.1 * float((D.T @ Y).abs().max())
-    t0 = time.perf_counter()
-    x_f = fista(D, Y, beta, n_iter, tol=tol)  # the same stopping rule as sklearn
-    t_f = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    las = Lasso(alpha=beta / m, fit_intercept=False, tol=tol, max_iter=100_000).fit(D.cpu().numpy(), Y.cpu().numpy())
-    t_s = time.perf_counter() - t0
-    x_s = torch.as_tensor(np.atleast_2d(las.coef_), device=dev).T
-    return {
-        "beta": beta,
-        "fista_s": t_f,
-        "sklearn_s": t_s,
-        "fista_objective": lasso_objective(D, Y, x_f, beta),
-        "sklearn_objective": lasso_objective(D, Y, x_s, beta),
-        "fista_gap": lasso_duality_gap(D, Y, x_f, beta),
-        "sklearn_gap": lasso_duality_gap(D, Y, x_s, beta),
-        "sklearn_iterations": int(np.max(las.n_iter_)),
-        "sklearn_converged": bool(np.max(las.n_iter_) < 100_000),
-        "max_coef_diff": float((x_f - x_s).abs().max()),
-    }

@@ -1,0 +1,76 @@
+"""The shared core pieces: per-batch validation, real-bool flags, progress, Adam, history, registry."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from course_lib.core.history import TrainHistory
+from course_lib.core.progress import progress
+from course_lib.core.registry import Registry
+from course_lib.core.validate import check_bool, per_batch
+from tests.helpers import assert_rejects
+
+
+def test_per_batch_scalar_and_sequence():
+    t, batched = per_batch(0.5, "lr")
+    assert t.tolist() == [0.5] and batched is False
+    t, batched = per_batch([0.1, 0.2], "lr")
+    assert t.tolist() == [0.1, 0.2] and batched is True
+    t, batched = per_batch(0.3, "beta", size=4, allow_zero=True)
+    assert t.shape == (4,) and not batched
+    t, _ = per_batch(np.array([[1.0, 2.0]]), "beta", max_ndim=2)
+    assert t.shape == (1, 2)
+
+
+@pytest.mark.parametrize("bad, kw", [
+    (0.0, {}), (-1.0, {"allow_zero": True}), ([1.0, -2.0], {}), ([1.0, 2.0, 3.0], {"size": 2}),
+    (float("nan"), {}), ("0.1", {}), (True, {}), ([[1.0]], {}),
+])
+def test_per_batch_rejects_and_names_the_argument(bad, kw):
+    assert_rejects(per_batch, "lr", bad, "lr", **kw)
+
+
+@given(st.lists(st.floats(1e-6, 1e6), min_size=1, max_size=8))
+def test_per_batch_keeps_every_positive_value(values):
+    t, batched = per_batch(values, "beta")
+    assert batched and np.allclose(t.numpy(), values)
+
+
+def test_check_bool_refuses_truthy_stand_ins():
+    assert check_bool(True, "flag") is True and check_bool(np.bool_(False), "flag") is False
+    for bad in (1, 0, "yes", None, 1.0):
+        assert_rejects(check_bool, "flag", bad, "flag", exc=TypeError)
+
+
+def test_progress_wraps_only_when_asked():
+    items = [1, 2, 3]
+    assert progress(items, False, "x") is items
+    assert list(progress(items, True, "x")) == items
+    assert_rejects(progress, "progress", items, 1, "x", exc=TypeError)
+
+
+def test_adam_rejects_bad_hyperparameters():
+    from course_lib.core.optim import Adam
+
+    p = [torch.zeros(2, requires_grad=True)]
+    assert_rejects(Adam, "lr", p, lr=-1.0)
+    assert_rejects(Adam, "weight_decay", p, lr=0.1, weight_decay=-0.1)
+
+
+def test_history_records_read_as_attributes():
+    h = TrainHistory("BP", torch.zeros(3), [], [], records={"primal_residual": torch.ones(3)})
+    assert torch.equal(h.primal_residual, torch.ones(3)) and h.train_mse is h.loss
+    assert h["method"] == "BP"
+    with pytest.raises(AttributeError, match="primal_residual"):
+        _ = h.kkt_residual
+
+
+def test_registry_is_lazy_and_explicit():
+    r = Registry("thing", {"sqrt": "math:sqrt", "missing": "math:no_such_name"})
+    assert list(r) == ["sqrt", "missing"] and len(r) == 2
+    assert r["sqrt"](4.0) == 2.0 and r.target("sqrt") == "math:sqrt"
+    with pytest.raises(AttributeError):
+        _ = r["missing"]
