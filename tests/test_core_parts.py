@@ -74,3 +74,38 @@ def test_registry_is_lazy_and_explicit():
     assert r["sqrt"](4.0) == 2.0 and r.target("sqrt") == "math:sqrt"
     with pytest.raises(AttributeError):
         _ = r["missing"]
+
+
+def test_hints_come_in_steps_and_a_stub_does_not_print_the_answer(capsys):
+    from course_lib.core.exercises import Case, Exercise
+
+    ex = Exercise("double", [Case("x=1", args=(1,), expected=2)], hint=["What does 'double' mean?", "Multiply."])
+
+    def stub(x):
+        raise NotImplementedError
+
+    assert ex.check(stub) is False
+    out = capsys.readouterr().out
+    assert "not attempted" in out and "Multiply" not in out and "2 steps" in out
+    ex.hint()
+    ex.hint()
+    ex.hint()
+    out = capsys.readouterr().out
+    assert "hint 1 of 2: What does" in out and out.count("hint 2 of 2: Multiply.") == 2
+    assert_rejects(Exercise, "hint", "t", [Case("a")], hint=[1, 2], exc=TypeError)
+
+
+def test_prediction_checks_a_number_and_answers_odd_entries_with_a_sentence(capsys):
+    from course_lib.core.exercises import ExerciseFailed, Prediction
+
+    p = Prediction("slope", -0.5, abs_tol=0.1, why="O(1/k^2)")
+    assert p.check(-0.45) is True and p.check(0.0) is False
+    for odd in (..., None, "half", float("nan"), True, [1]):
+        assert p.check(odd) is False
+    out = capsys.readouterr().out
+    assert "Traceback" not in out and "not 'half'" in out
+    with pytest.raises(ExerciseFailed):
+        p.check(1.0, strict=True)
+    assert Prediction("r", 100.0, rel_tol=0.1).tolerance == pytest.approx(10.0)
+    assert_rejects(Prediction, "abs_tol", "t", 1.0)
+    assert_rejects(Prediction, "answer", "t", float("inf"), abs_tol=1.0)
