@@ -6,22 +6,30 @@ mean((y − d)²) (RHW's E = ½ΣΣ(y−d)² up to the constant factor n·m/2).
 
 The functional core (:func:`forward_pass`, :func:`backward_pass`) broadcasts over leading
 dimensions of the weights, so :func:`train_many` trains S networks -- many seeds,
-learning rates or widths -- as one tensor program.
+learning rates or widths -- as one tensor program, and returns the course's one history
+type, :class:`course_lib.core.history.TrainHistory`.
+
+The forward and backward passes stay hand-written here on purpose: lecture 01 teaches
+backpropagation, so this code *is* the lesson (lecture 01 prints the source of both).
+Topics that only need a trained network, not the chain rule, should not copy it.
+
+Sections: the kernels (:func:`init_params`, :func:`forward_pass`, :func:`backward_pass`,
+:class:`SigmoidMLP`, :func:`train_many`, :func:`gradient_norm`), the lecture's figure
+(:func:`loss_traces_figure`), the exercise, and the XOR widget.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from course_lib.core.device import generator, get_device
 from course_lib.core.exercises import Case, Exercise
+from course_lib.core.history import TrainHistory
 from course_lib.core.validate import Diverged, as_tensor, check_int, check_layer_sizes, check_positive
 
 __all__ = [
-    "SigmoidMLP", "forward_pass", "backward_pass", "train_many", "TrainHistory",
-    "exercise_layer_backward",
+    "SigmoidMLP", "init_params", "forward_pass", "backward_pass", "train_many", "TrainHistory", "gradient_norm",
+    "loss_traces_figure", "exercise_layer_backward", "build_xor_boundary_widget",
 ]
 
 
@@ -118,15 +126,6 @@ class SigmoidMLP:
         return float(((acts[-1] - Y) ** 2).mean())
 
 
-@dataclass
-class TrainHistory:
-    loss: torch.Tensor            # (epochs, S) mean squared error before each epoch's step(s)
-    weights: list[torch.Tensor]   # final weights, each (S, out, in)
-    biases: list[torch.Tensor]
-    snapshots: list[tuple[list[torch.Tensor], list[torch.Tensor]]]  # params at snapshot epochs
-    snapshot_epochs: list[int]
-
-
 def train_many(X, Y, sizes, n_nets: int, lr=1.0, epochs: int = 1000, seed: int = 0, init_scale: float = 1.0,
                hidden_mask=None, batch_size: int | None = None, robbins_monro: float | None = None,
                snapshot_every: int | None = None, device=None) -> TrainHistory:
@@ -138,6 +137,11 @@ def train_many(X, Y, sizes, n_nets: int, lr=1.0, epochs: int = 1000, seed: int =
     * ``batch_size``: None for full-batch gradient descent; else SGD on shuffled mini-batches
       (the same order for every net); ``robbins_monro=τ`` uses ηₜ = lr/(1 + t/τ), so that
       Σηₜ = ∞ and Σηₜ² < ∞ (Robbins & Monro 1951).
+    * ``snapshot_every``: keep (weights, biases) every that many epochs and at the end.
+
+    Returns a :class:`~course_lib.core.history.TrainHistory` with ``method`` "GD" (full batch)
+    or "SGD", ``loss`` (epochs, S) -- the mean squared error before each epoch's step(s) --, the
+    final ``weights`` (S, out, in) and ``biases``, ``snapshots`` and ``snapshot_epochs``.
     Raises :class:`Diverged` if any loss becomes non-finite.
     """
     dev = get_device(device)
@@ -204,7 +208,40 @@ def train_many(X, Y, sizes, n_nets: int, lr=1.0, epochs: int = 1000, seed: int =
     if snapshot_every:
         snapshots.append(([w.clone() for w in weights], [b.clone() for b in biases]))
         snap_epochs.append(epochs)
-    return TrainHistory(torch.stack(losses), weights, biases, snapshots, snap_epochs)
+    return TrainHistory(method="GD" if batch_size is None else "SGD", loss=torch.stack(losses), weights=weights,
+                        biases=biases, snapshots=snapshots, snapshot_epochs=snap_epochs,
+                        params=dict(sizes=sizes, lr=lr_t, epochs=epochs, seed=seed, init_scale=init_scale,
+                                    batch_size=batch_size, robbins_monro=robbins_monro))
+
+
+def gradient_norm(weights, biases, X, Y) -> torch.Tensor:
+    """‖∇E‖ over all weights and biases of each network: shape (S,) for weights (S, out, in).
+
+    ``Y`` is (n,) or (n, out); the gradient is :func:`backward_pass` of mean((yᴸ − Y)²).
+    """
+    X = as_tensor(X, "X", ndim=2, dtype=weights[0].dtype, device=weights[0].device)
+    Y = as_tensor(Y, "Y", ndim=(1, 2), dtype=weights[0].dtype, device=weights[0].device)
+    Y = Y[:, None] if Y.ndim == 1 else Y
+    dWs, dbs = backward_pass(weights, forward_pass(weights, biases, X), Y)
+    return torch.sqrt(sum((d ** 2).sum(dim=tuple(range(1, d.ndim))) for d in dWs + dbs))
+
+
+def loss_traces_figure(loss, solved, title: str, every: int = 25, stride: int = 10):
+    """Every ``every``-th network's loss curve (sampled each ``stride`` epochs), blue if it
+    ``solved`` the task, red if not; ``loss`` is a (epochs, S) history, ``solved`` (S,) bool."""
+    from course_lib.ui.plotting import figure
+
+    loss = as_tensor(loss, "loss", ndim=2, finite=False)
+    every = check_int(every, "every", min_value=1)
+    stride = check_int(stride, "stride", min_value=1)
+    if not isinstance(solved, torch.Tensor) or solved.dtype != torch.bool or solved.shape != loss.shape[1:]:
+        raise TypeError(f"solved: expected a bool tensor of shape ({loss.shape[1]},), got {solved!r:.60}")
+    fig = figure(title, "epoch", "mean squared error (log scale)", yaxis_type="log")
+    epochs = np.arange(0, loss.shape[0], stride)
+    for k in range(0, loss.shape[1], every):
+        fig.add_scatter(y=loss[::stride, k].cpu().numpy(), x=epochs, mode="lines", showlegend=False,
+                        line=dict(width=1, color="#1f77b4" if bool(solved[k]) else "#d62728"))
+    return fig
 
 
 def exercise_layer_backward() -> Exercise:
@@ -315,7 +352,8 @@ def build_xor_boundary_widget(epochs: int = 1500, snapshot_every: int = 25, seed
             fig.data[1].z = out
             fig.data[3].y = losses[:, k]
             fig.data[4].x, fig.data[4].y = [e], [losses[e, k]]
-            fig.layout.title = f"lr={lr_s.value}, {hid_s.value} hidden units, epoch {epoch_s.value}: {correct}/4 correct"
+            fig.layout.title = (f"lr={lr_s.value}, {hid_s.value} hidden units, epoch {epoch_s.value}: "
+                                f"{correct}/4 correct")
         status.value = f"<b>{correct}/4</b> XOR points correct at epoch {epoch_s.value}"
 
     for s in (epoch_s, lr_s, hid_s):

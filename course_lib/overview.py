@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ILSVRC_WINNERS", "HUMAN_TOP5", "IMAGENET", "COURSE_MAP", "build_imagenet_widget"]
+__all__ = ["Winner", "ILSVRC_WINNERS", "RUNNER_UP_2014", "HUMAN_TOP5", "IMAGENET", "COURSE_MAP",
+           "build_imagenet_widget"]
 
 
 @dataclass(frozen=True)

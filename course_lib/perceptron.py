@@ -13,7 +13,7 @@ import torch
 from scipy.optimize import linprog, minimize
 
 from course_lib.core.exercises import Case, Exercise
-from course_lib.core.validate import as_tensor, check_int, check_labels_pm1
+from course_lib.core.validate import as_tensor, check_bool, check_int, check_labels_pm1
 
 __all__ = ["PerceptronResult", "train_perceptron", "novikoff_bound", "max_margin", "linearly_separable",
            "best_linear_accuracy", "exercise_perceptron_update"]
@@ -59,6 +59,7 @@ def train_perceptron(X, y, epochs: int = 100, stop_when_separated: bool = True) 
     """
     X, y = _check_xy(X, y)
     epochs = check_int(epochs, "epochs", min_value=1)
+    stop_when_separated = check_bool(stop_when_separated, "stop_when_separated")
     Z = (augment(X) * y[:, None]).numpy()  # zᵢ = yᵢ x̃ᵢ: a mistake is w̃·zᵢ ≤ 0
     w = np.zeros(Z.shape[1])
     mistakes, history = [], []

@@ -21,7 +21,6 @@
 # 3. Learn how to use the course: claims checked with numbers, live widgets, exercises, a GPU.
 
 # %%
-import plotly.graph_objects as go
 from IPython.display import Markdown, display
 
 from course_lib import overview
@@ -61,8 +60,7 @@ winners = overview.ILSVRC_WINNERS
 display(Markdown("| year | winner | top-5 error | depth | source |\n|---|---|---|---|---|\n" + "\n".join(
     f"| {w.year} | {w.name} | {w.top5_error}% | {w.depth or '—'} | {w.source} |" for w in winners)))
 
-first_below_human = next(w for w in winners if w.top5_error < overview.HUMAN_TOP5)
-pre_deep = next(w for w in winners if w.year == 2011)
+# %%
 claims.at_most("The 2017 winner's top-5 error is below the human estimate (%)", winners[-1].top5_error,
                overview.HUMAN_TOP5, fmt=".2f")
 claims.at_least("Error fell more than tenfold from 2010 to 2017 (ratio)",
@@ -72,6 +70,10 @@ claims.at_least("Depth grew from 8 (AlexNet, 2012) to ≥ 150 layers (ResNet, 20
 claims.check("The winners' error decreased every year",
              all(a.top5_error > b.top5_error for a, b in zip(winners, winners[1:])),
              " → ".join(f"{w.top5_error}" for w in winners))
+
+# %%
+first_below_human = next(w for w in winners if w.top5_error < overview.HUMAN_TOP5)
+pre_deep = next(w for w in winners if w.year == 2011)
 print(f"First winner below the human estimate: {first_below_human.year} ({first_below_human.name}, "
       f"{first_below_human.top5_error}%); the last pre-deep winner (2011) had {pre_deep.top5_error}%.")
 
@@ -129,7 +131,7 @@ display(Markdown("\n".join(f"- **{problem}** — " + ", ".join(lectures)
 # - **Exercises.** Fill in the stub, run the next cell: it tells you which property failed on which
 #   input. Solutions are in collapsed cells — click the bar at the left to unfold.
 # - **GPU.** Every kernel runs on CUDA (or Apple MPS) when present, else on the CPU. Force a device
-#   with `COURSE_DEVICE=cpu make lab`. The code of every kernel is in `course_lib/`, one module per topic.
+#   with `COURSE_DEVICE=cpu make lab`. The code of every kernel is in `course_lib/`, one module (or package) per topic.
 #
 # ## Exercise
 # There is no exercise in the overview: open [Lecture 01](01_perceptron_backprop.py) next.

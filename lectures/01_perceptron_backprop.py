@@ -32,6 +32,7 @@ from course_lib import backprop, perceptron
 from course_lib.core.claims import Claims
 from course_lib.core.data import separable_blobs, xor
 from course_lib.core.device import get_device, seed_everything
+from course_lib.core.stats import wilson_interval
 from course_lib.ui.plotting import figure, setup_plotly
 
 setup_plotly()
@@ -93,18 +94,21 @@ for margin in margins:
     result = perceptron.train_perceptron(X, y, epochs=1000)
     gamma, _ = perceptron.max_margin(X, y)
     bound = perceptron.novikoff_bound(X, y)
-    rows.append((margin, gamma, result.total_mistakes, bound, result.converged))
+    rows.append((margin, gamma, result.total_mistakes, bound))
     claims.at_most(f"Perceptron mistakes ≤ (R/γ)² (data margin ≥ {margin})", result.total_mistakes, bound, fmt=".1f")
     claims.check(f"Perceptron separates the data (margin ≥ {margin})", result.converged,
                  f"last epoch: {result.mistakes_per_epoch[-1]} mistakes after {len(result.mistakes_per_epoch)} epochs")
 
+# %%
 display(Markdown("| generator margin | max margin γ | mistakes | bound (R/γ)² |\n|---|---|---|---|\n" +
-                 "\n".join(f"| {m} | {g:.3f} | {k} | {b:,.0f} |" for m, g, k, b, _ in rows)))
+                 "\n".join(f"| {m} | {g:.3f} | {k} | {b:,.0f} |" for m, g, k, b in rows)))
 
+# %%
+_, gammas, mistakes, bounds = zip(*rows)
 fig = figure("Novikoff's bound holds — and is far from tight", "maximum margin γ (augmented data)",
              "number of updates (log scale)", yaxis_type="log", xaxis_type="log")
-fig.add_scatter(x=[r[1] for r in rows], y=[r[3] for r in rows], mode="lines+markers", name="bound (R/γ)²")
-fig.add_scatter(x=[r[1] for r in rows], y=[r[2] for r in rows], mode="lines+markers", name="perceptron mistakes")
+fig.add_scatter(x=gammas, y=bounds, mode="lines+markers", name="bound (R/γ)²")
+fig.add_scatter(x=gammas, y=mistakes, mode="lines+markers", name="perceptron mistakes")
 fig
 
 # %% [markdown]
@@ -131,8 +135,18 @@ print("w̃ after each of the first epochs:", [tuple(w.int().tolist()) for w in r
 # %% [markdown]
 # ### 3. Backpropagation is the chain rule — checked three ways
 # [`course_lib/backprop.py`](../course_lib/backprop.py) writes `forward_pass` and `backward_pass`
-# by hand (read them: a dozen lines). We compare with PyTorch's autograd and with central finite
-# differences $\frac{E(w+h)-E(w-h)}{2h}$ in float64.
+# by hand: a dozen lines, printed by the collapsed cell below (unfold it to read them). Compare
+# `backward_pass` with the formulas above, line by line.
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+import inspect
+
+print(inspect.getsource(backprop.forward_pass))
+print(inspect.getsource(backprop.backward_pass))
+
+# %% [markdown]
+# We check the hand-written gradients of a 3-4-2 network on 16 random samples against
+# PyTorch's autograd and against central finite differences $\frac{E(w+h)-E(w-h)}{2h}$, in float64.
 
 # %%
 net = backprop.SigmoidMLP([3, 4, 2], seed=0, dtype=torch.float64)
@@ -141,25 +155,26 @@ Xg = torch.randn(16, 3, generator=g, dtype=torch.float64)
 Yg = torch.rand(16, 2, generator=g, dtype=torch.float64)
 dWs, dbs = net.gradients(Xg, Yg)
 
-# autograd
+# %%
 params = [t.clone().requires_grad_(True) for t in net.weights + net.biases]
 out = backprop.forward_pass(params[:2], params[2:], Xg)[-1]
-((out - Yg) ** 2).mean().backward()
+((out - Yg) ** 2).mean().backward()  # autograd fills p.grad
 auto_err = max(float((a - p.grad).abs().max() / p.grad.abs().max()) for a, p in zip(dWs + dbs, params))
+claims.at_most("Hand-written backprop equals autograd (relative error)", auto_err, 1e-12, fmt=".2e")
 
-# central finite differences, every parameter
+# %%
 h, fd_err = 1e-6, 0.0
-for hand, tensor in zip(dWs + dbs, net.weights + net.biases):
+for hand, tensor in zip(dWs + dbs, net.weights + net.biases):  # central differences, every parameter
     fd = torch.zeros_like(tensor)
     for idx in np.ndindex(*tensor.shape):
         old = tensor[idx].item()
-        tensor[idx] = old + h; up = net.loss(Xg, Yg)
-        tensor[idx] = old - h; down = net.loss(Xg, Yg)
+        tensor[idx] = old + h
+        up = net.loss(Xg, Yg)
+        tensor[idx] = old - h
+        down = net.loss(Xg, Yg)
         tensor[idx] = old
         fd[idx] = (up - down) / (2 * h)
     fd_err = max(fd_err, float((hand - fd).abs().max() / fd.abs().max()))
-
-claims.at_most("Hand-written backprop equals autograd (relative error)", auto_err, 1e-12, fmt=".2e")
 claims.at_most("Hand-written backprop equals central finite differences (relative error)", fd_err, 1e-6, fmt=".2e")
 
 # %% [markdown]
@@ -168,15 +183,15 @@ claims.at_most("Hand-written backprop equals central finite differences (relativ
 # SGD with one sample per step and $\eta_t=\eta_0/(1+t/\tau)$.
 
 # %%
-Y_xor = ((y_xor + 1) / 2)
+Y_xor = (y_xor + 1) / 2  # targets in {0, 1} for the sigmoid output
 gd = backprop.train_many(X_xor, Y_xor, [2, 3, 1], n_nets=64, lr=4.0, epochs=1000, seed=3)
 sgd = backprop.train_many(X_xor, Y_xor, [2, 3, 1], n_nets=64, lr=4.0, epochs=1000, seed=3,
                           batch_size=1, robbins_monro=2000.0)
-gd_final, sgd_final = float(gd.loss[-1].median()), float(sgd.loss[-1].median())
-start = float(gd.loss[0].median())
+start, sgd_final = float(gd.loss[0].median()), float(sgd.loss[-1].median())
 claims.at_most("SGD with Robbins–Monro steps drives the median XOR loss below 1/10 of its start",
                sgd_final, start / 10, fmt=".3g")
 
+# %%
 fig = figure("SGD (one sample per step) follows full-batch descent", "epoch", "median mean squared error (64 nets)",
              yaxis_type="log")
 fig.add_scatter(y=gd.loss.median(dim=1).values.numpy(), name="full-batch GD, η=4")
@@ -195,35 +210,30 @@ fig
 n_seeds = 500
 runs = backprop.train_many(X_xor, Y_xor, [2, 2, 1], n_nets=n_seeds, lr=5.0, epochs=2000, seed=0)
 final = backprop.forward_pass(runs.weights, runs.biases, X_xor)[-1][..., 0]
-solved = ((final > 0.5).double() == Y_xor).all(dim=1)
-rate = float(solved.double().mean())
-# Wilson 95% interval for the failure rate
-fails = n_seeds - int(solved.sum())
-z = 1.96
-p_hat = fails / n_seeds
-centre = (p_hat + z**2 / (2 * n_seeds)) / (1 + z**2 / n_seeds)
-half = z * np.sqrt(p_hat * (1 - p_hat) / n_seeds + z**2 / (4 * n_seeds**2)) / (1 + z**2 / n_seeds)
-print(f"solved: {int(solved.sum())}/{n_seeds} = {rate:.1%};  failure rate 95% CI: [{centre-half:.1%}, {centre+half:.1%}]")
+solved = ((final > 0.5).double() == Y_xor).all(dim=1)  # (500,): all four points right
+rate, fails = float(solved.double().mean()), n_seeds - int(solved.sum())
+low, high = wilson_interval(fails, n_seeds)  # Wilson 95% interval for the failure rate
+print(f"solved: {int(solved.sum())}/{n_seeds} = {rate:.1%};  failure rate 95% CI: [{low:.1%}, {high:.1%}]")
+
+# %%
 claims.at_least("A 2-2-1 sigmoid net fails on a noticeable fraction of starts (Wilson 95% lower bound of the "
-                "failure rate ≥ 1%)", centre - half, 0.01, fmt=".1%")
-print(f"{fails}/{n_seeds} seeds fail, 95% CI [{centre-half:.1%}, {centre+half:.1%}]")
+                "failure rate ≥ 1%)", low, 0.01, fmt=".1%")
+print(f"{fails}/{n_seeds} seeds fail, 95% CI [{low:.1%}, {high:.1%}]")
 claims.at_least("…but most random starts do solve it", rate, 0.5, fmt=".1%")
 
-# Where are the failures stuck? Gradient norm at the end of training.
-acts = backprop.forward_pass(runs.weights, runs.biases, X_xor)
-dWs, dbs = backprop.backward_pass(runs.weights, acts, Y_xor[:, None])
-grad_norm = torch.sqrt(sum((d ** 2).sum(dim=tuple(range(1, d.ndim))) for d in dWs + dbs))
+# %% [markdown]
+# Where are the failures stuck? The norm of the full gradient at the end of training, and the
+# final loss, for the solved and the failed networks:
+
+# %%
+grad_norm = backprop.gradient_norm(runs.weights, runs.biases, X_xor, Y_xor)
 print(f"median final gradient norm — solved: {grad_norm[solved].median():.1e}, failed: "
       f"{grad_norm[~solved].median() if fails else float('nan'):.1e}; median final loss of failures: "
       f"{runs.loss[-1][~solved].median() if fails else float('nan'):.3f} (solved nets: "
       f"{runs.loss[-1][solved].median():.1e})")
 
-fig = figure(f"{rate:.0%} of 500 random starts solve XOR; the rest stall", "epoch",
-             "mean squared error (log scale)", yaxis_type="log")
-for k in range(0, n_seeds, 25):
-    fig.add_scatter(y=runs.loss[::10, k].numpy(), x=np.arange(0, 2000, 10), mode="lines", showlegend=False,
-                    line=dict(width=1, color="#1f77b4" if bool(solved[k]) else "#d62728"))
-fig
+# %%
+backprop.loss_traces_figure(runs.loss, solved, f"{rate:.0%} of 500 random starts solve XOR; the rest stall")
 
 # %% [markdown]
 # Blue runs solved XOR, red ones did not. The failures end with a small gradient at a loss

@@ -27,7 +27,6 @@
 
 # %%
 import math
-import time
 
 import numpy as np
 import torch
@@ -35,12 +34,10 @@ from IPython.display import Markdown, display
 
 from course_lib import langevin
 from course_lib.core.claims import Claims
-from course_lib.core.data import digits
 from course_lib.core.device import get_device, seed_everything
-from course_lib.ui.plotting import figure, setup_plotly
 from course_lib.core.validate import Diverged
+from course_lib.ui.plotting import setup_plotly
 
-_t_start = time.perf_counter()
 setup_plotly()
 seed_everything(0)
 device = get_device()
@@ -109,6 +106,20 @@ print(f"computing on: {device}")
 
 # %% [markdown]
 # ## The experiments
+# **The sampler.** Every run below goes through one loop, `langevin.langevin_loop` (expand the
+# cell to read it). Each chain carries its own $\eta$ and $\beta$, so thousands of chains — even
+# a whole grid of $(\beta, \eta)$ pairs — move as one tensor, and the only Python loop is over
+# time. The two `addcmul` calls are the SGLD step $x - \eta\nabla U(x) + \sqrt{2\eta/\beta}\,z$;
+# the rest flags and freezes chains that blow up, so a diverged chain is reported, never
+# plotted as NaN. (How much faster one tensor is than a Python loop over chains is measured by
+# `make bench`, not in this lecture.)
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+import inspect
+
+print(inspect.getsource(langevin.langevin_loop))
+
+# %% [markdown]
 # ### 1. The Gibbs limit, with 10,000 chains in one tensor
 # *Predict first:* start **every** chain in the left well $x=-1$ of $U(x) = (x^2-1)^2$ at $\beta = 2$.
 # After 2,000 steps of size $\eta = 0.01$ (time 20), what fraction sits in the right well?
@@ -134,12 +145,8 @@ print(f"fraction in the right well: {right:.3f} (Gibbs: 0.5)")
 claims.at_most(f"1-D double well, β=2: {n_chains:,} SGLD chains match the Gibbs density (KS ≤ α=0.001 critical value)",
                ks_1d, crit_1d)
 
-fig = figure("Chains started in one well fill both, as exp(−βU) says", "x", "density (1/unit x)")
-hist, edges = np.histogram(samples.numpy(), bins=80, range=(-2.2, 2.2), density=True)
-fig.add_bar(x=0.5 * (edges[1:] + edges[:-1]), y=hist, name="10,000 SGLD chains", opacity=0.6)
-fig.add_scatter(x=grid.numpy(), y=p_gibbs.numpy(), name="Gibbs e^{−2U}/Z", line=dict(width=3))
-fig.update_layout(bargap=0, xaxis_range=[-2.2, 2.2])
-fig
+# %%
+langevin.gibbs_histogram_figure(samples, grid, p_gibbs, beta)
 
 # %% [markdown]
 # The same test on a 2-D landscape, the "banana" $U(x,y) = (x^2-1)^2 + 2(y - x^2/2)^2$ with two
@@ -160,13 +167,8 @@ crit_2d = langevin.ks_critical(n2, 0.0005)
 claims.at_most("2-D banana, β=2: x-marginal of 5,000 chains matches Gibbs (KS ≤ α=0.0005 critical)", ks_x, crit_2d)
 claims.at_most("2-D banana, β=2: y-marginal of 5,000 chains matches Gibbs (KS ≤ α=0.0005 critical)", ks_y, crit_2d)
 
-fig = figure("2-D: SGLD chains (dots) sit where the Gibbs density (contours) puts its mass", "x", "y")
-fig.add_contour(x=gx[::5].numpy(), y=gy[::5].numpy(), z=p2[::5, ::5].T.numpy(), colorscale="Blues", showscale=False,
-                contours=dict(coloring="lines"), name="Gibbs density")
-fig.add_scatter(x=s2[:2000, 0].numpy(), y=s2[:2000, 1].numpy(), mode="markers",
-                marker=dict(size=3, color="#d62728", opacity=0.4), name="2,000 of the chains")
-fig.update_layout(xaxis_range=[-2, 2], yaxis_range=[-1, 2.5])
-fig
+# %%
+langevin.banana_figure(s2, gx, gy, p2, n_show=2000)
 
 # %% [markdown]
 # ### 2. Step size: bias, then divergence
@@ -192,6 +194,11 @@ claims.at_least("A large step (β=4, η=0.1) biases the stationary law beyond sa
 j3 = G.etas.index(0.3)
 claims.at_least("Beyond the stable step (η=0.3 > 0.25), the quartic drift makes every chain diverge (min over β of the diverged fraction)",
                 float(G.diverged[:, j3].min()), 1.0, fmt=".3f")
+
+# %% [markdown]
+# The plain sampler `langevin.sgld` does not hand back the blown-up chains: it raises.
+
+# %%
 try:
     langevin.sgld(langevin.double_well_grad, x0[:1000], 0.3, 2.0, 200, seed=3)
     raised = "no error"
@@ -200,14 +207,8 @@ except Diverged as err:
 print("sgld(..., step_size=0.3) reports:", raised)
 claims.check("Divergence is reported as an error, not returned as NaN", raised.startswith("step_size:"), raised[:60] + "…")
 
-fig = figure("Larger steps bias the stationary law, then diverge (β = 4)", "step size η", "KS distance to Gibbs",
-             xaxis_type="log")
-ok = G.diverged[ib] < 1
-fig.add_scatter(x=np.array(G.etas)[ok], y=G.ks[ib][ok], mode="lines+markers", name="KS of surviving chains")
-fig.add_scatter(x=np.array(G.etas), y=G.diverged[ib], mode="lines+markers", name="fraction diverged", yaxis="y2")
-fig.add_hline(y=langevin.ks_critical(G.n_chains, 0.05), line_dash="dot", annotation_text="5% sampling threshold")
-fig.update_layout(yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], title="fraction of chains diverged"))
-fig
+# %%
+langevin.step_size_figure(G, beta=4.0)
 
 # %% [markdown]
 # ### 3. Metastability: crossings become exponentially rare
@@ -230,27 +231,24 @@ counts, div_m = langevin.transition_counts(langevin.double_well_grad,
 assert not bool(div_m.any())
 c = counts.reshape(len(betas_m), per_beta).sum(1).double().cpu().numpy()
 rate = c / (per_beta * steps_m * eta_m)
+
+# %% [markdown]
+# The theory's rates for the same $\beta$s, by quadrature (exact) and by Kramers' formula; then the
+# weighted fit of $\log\hat k$ against $\beta$ (`langevin.arrhenius_fit`) and the claim.
+
+# %%
 exact = np.array([langevin.mfpt_rate(langevin.double_well, b) for b in betas_m])
 kram = np.array([langevin.kramers_rate(b) for b in betas_m])
-wts = np.sqrt(c)  # 1/sd of log(rate)
-A = np.stack([betas_m, np.ones_like(betas_m)], 1)
-coef, *_ = np.linalg.lstsq(A * wts[:, None], np.log(rate) * wts, rcond=None)
-cov = np.linalg.inv((A * wts[:, None]).T @ (A * wts[:, None]))
-slope, slope_se = coef[0], math.sqrt(cov[0, 0])
-exact_slope = np.polyfit(betas_m, np.log(exact), 1)[0]
-tol = 3 * slope_se + abs(exact_slope + langevin.DOUBLE_WELL_BARRIER)
 for b, cc, r, e, k in zip(betas_m, c, rate, exact, kram):
     print(f"β={b:.0f}: {int(cc):5d} crossings, rate {r:.4f} per unit time (exact MFPT {e:.4f}, Kramers {k:.4f})")
+slope, slope_se = langevin.arrhenius_fit(betas_m, rate, c)
+exact_slope = np.polyfit(betas_m, np.log(exact), 1)[0]
+tol = 3 * slope_se + abs(exact_slope + langevin.DOUBLE_WELL_BARRIER)
 claims.close("Arrhenius: log crossing rate falls linearly in β with slope −ΔU = −1", slope,
              -langevin.DOUBLE_WELL_BARRIER, atol=tol)
 
-fig = figure("Crossings between wells slow down as e^{−βΔU}", "inverse temperature β", "crossings per unit time (log)",
-             yaxis_type="log")
-fig.add_scatter(x=betas_m, y=rate, mode="markers", name="SGLD chains",
-                error_y=dict(type="data", array=rate / np.sqrt(c)))
-fig.add_scatter(x=betas_m, y=exact, mode="lines", name="exact (mean first-passage time)")
-fig.add_scatter(x=betas_m, y=kram, mode="lines", line_dash="dash", name="Kramers")
-fig
+# %%
+langevin.arrhenius_figure(betas_m, rate, c, exact, kram)
 
 # %% [markdown]
 # **Escaping a saddle.** Start on the banana's stable manifold, $(0, 1)$. Gradient descent has no
@@ -289,23 +287,17 @@ claims.at_least("SGLD (β=10) escapes the saddle: fraction of 1,000 chains in a 
 # checkpoint.
 
 # %%
-images, labels = digits(torch.float64)  # scikit-learn's shipped digits (course_lib.core.data)
-X = images.reshape(len(labels), -1)
-X = (X - X.mean(0)) / X.std(0).clamp_min(1e-3)
-X = torch.cat([X, torch.ones(len(labels), 1, dtype=torch.float64)], 1)
-X = X / X.norm(dim=1, keepdim=True)
-y_true = torch.where(labels >= 5, 1.0, -1.0).double()
-g = torch.Generator().manual_seed(0)
-perm = torch.randperm(len(labels), generator=g)
-y_rand = torch.where(torch.rand(len(labels), generator=g) < 0.5, 1.0, -1.0).double()
 n_train = 300
-tr, te = perm[:n_train], perm[n_train:]
+X_tr, Y_tr, X_te, Y_te = langevin.digits_true_and_random(n_train, seed=0)  # rows of Y: true, random labels
 L_lip, C_loss, beta_b, lam_b, eta_b, steps_b = 0.25, 1.0, 100.0, 0.01, 0.15, 700
-
-outs = langevin.sigmoid_loss_sgld(X[tr], torch.stack([y_true[tr], y_rand[tr]]), X[te],
-                                  torch.stack([y_true[te], y_rand[te]]), eta_b, beta_b, lam_b, steps_b,
+outs = langevin.sigmoid_loss_sgld(X_tr, Y_tr, X_te, Y_te, eta_b, beta_b, lam_b, steps_b,
                                   n_chains=16, record_every=25, seed=6, device=device)
 runs = dict(zip(("true labels", "random labels"), outs))
+
+# %% [markdown]
+# Both bounds along each run, compared with the measured gap at every checkpoint.
+
+# %%
 for name, out in runs.items():
     out["stab"] = langevin.stability_bound(out["step_sizes"], beta_b, n_train, L_lip, C_loss)
     out["pac"] = langevin.pac_bayes_bound(out["step_sizes"], out["grad_sq"], beta_b, lam_b, n_train, C_loss)
@@ -318,20 +310,14 @@ for name, out in runs.items():
     claims.at_most(f"{name}: measured gap ≤ PAC-Bayes bound (δ=0.05) at every checkpoint (max of gap − bound)",
                    float(np.max(out["gap"][1:] - out["pac"][k])), 0.0)
 
+# %%
 pb_true, pb_rand = runs["true labels"]["pac"][-1], runs["random labels"]["pac"][-1]
 claim_rl = ("Random labels give a larger gradient-norm PAC-Bayes bound than true labels (train faster, generalize "
             "better) — linear sigmoid model, n = 300 > d = 65")
 claims.not_reproduced(claim_rl, f"{pb_rand:.4f} (random) vs {pb_true:.4f} (true)", holds=bool(pb_rand > pb_true))
 
-fig = figure("Both bounds sit above the measured gap; only the PAC-Bayes one sees the data", "SGLD step k",
-             "generalization gap / bound (sigmoid loss)")
-for (name, out), col in zip(runs.items(), ["#1f77b4", "#d62728"]):
-    s = out["steps"][1:]
-    fig.add_scatter(x=s, y=out["gap"][1:], name=f"measured gap, {name}", line=dict(color=col))
-    fig.add_scatter(x=s, y=out["pac"][s - 1], name=f"PAC-Bayes bound, {name}", line=dict(color=col, dash="dash"))
-fig.add_scatter(x=runs["true labels"]["steps"][1:], y=runs["true labels"]["stab"][runs["true labels"]["steps"][1:] - 1],
-                name="stability bound (both)", line=dict(color="#2ca02c", dash="dot"))
-fig
+# %%
+langevin.bounds_figure(runs)
 
 # %% [markdown]
 # **Reading the result.** The stability bound is data-independent: it depends on $L, C, \beta, \eta$
@@ -358,16 +344,6 @@ fig
 # several thousand more steps, beyond the budget. So the claim stays **not reproduced** here: in the
 # early phase of training, which is all a short run sees, coherent true-label gradients make the
 # gradient-norm bound *larger*, not smaller.
-#
-# ### 5. Why batch the chains? The speed ratio
-# The same 20 chains × 50 steps, once as one tensor and once as a Python loop over chains
-# (`make bench` measures 200 chains × 200 steps). A timing depends on the machine, so it is printed,
-# not checked as a claim.
-
-# %%
-speed = langevin.speed_ratio(n_chains=20, n_steps=50, device=device)
-print(f"batched: {speed['batched_s'] * 1e3:.1f} ms, loop over chains: {speed['loop_s'] * 1e3:.0f} ms "
-      f"→ {speed['speedup']:.0f}× faster")
 
 # %% [markdown]
 # ## A live widget: the Gibbs limit under your fingers
@@ -431,13 +407,10 @@ ex2.check(gibbs_normalizer_solution, strict=True)
 claims.table()
 
 # %%
-elapsed = time.perf_counter() - _t_start
 display(Markdown(
     f"**Closing note.** KS distances: 1-D double well {ks_1d:.4f} (threshold {crit_1d:.4f}); 2-D banana "
     f"marginals {ks_x:.4f} and {ks_y:.4f} (threshold {crit_2d:.4f}); widest small-step grid cell "
-    f"{worst_small:.4f}; large step (β=4, η=0.1) {G.ks[ib, je]:.4f}. The batched sampler was "
-    f"{speed['speedup']:.0f}× faster than a loop over chains in this run. This notebook's cells took "
-    f"{elapsed:.1f} s (plus kernel start)."
+    f"{worst_small:.4f}; large step (β=4, η=0.1) {G.ks[ib, je]:.4f}."
 ))
 
 # %% [markdown]

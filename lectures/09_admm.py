@@ -26,12 +26,14 @@
 # 5. Run ADMM **data-parallel** over processes with `torch.distributed` and check it matches one process.
 
 # %%
+import inspect
+
 import numpy as np
 import torch
 from IPython.display import Markdown, display
 
 from course_lib import admm
-from course_lib.admm_parallel import default_start_method
+from course_lib.admm.parallel import default_start_method
 from course_lib.core.claims import Claims
 from course_lib.core.data import digits
 from course_lib.core.device import get_device, seed_everything
@@ -103,19 +105,9 @@ print(f"computing on: {device}")
 depth, width, n_seeds = 10, 64, 16
 sig = admm.layer_gradient_norms(depth, width, activation="sigmoid", init="fan_in", n_seeds=n_seeds, seed=0)
 rel = admm.layer_gradient_norms(depth, width, activation="relu", init="he", n_seeds=n_seeds, seed=0)
-
-
-def per_layer_factor(norms):
-    """RMS over seeds and layers of ||delta_i|| / ||delta_{i+1}||, and its standard error over seeds."""
-    ratio2 = (norms[:, :-1] / norms[:, 1:]) ** 2
-    per_seed = ratio2.mean(1)
-    f = float(per_seed.mean().sqrt())
-    se = float(per_seed.std() / np.sqrt(len(per_seed)) / (2 * f))  # delta method for the sqrt
-    return f, se
-
-
-f_sig, se_sig = per_layer_factor(sig)
-f_rel, se_rel = per_layer_factor(rel)
+# the per-layer factor: RMS over seeds and layers of ‖δ_i‖/‖δ_{i+1}‖, with its standard error over seeds
+f_sig, se_sig = admm.per_layer_factor(sig)
+f_rel, se_rel = admm.per_layer_factor(rel)
 claims.at_most(f"Sigmoid: the error shrinks by at most 1/4 per layer (+3 s.e. = {3*se_sig:.1g})",
                f_sig, 0.25 + 3 * se_sig, fmt=".3f")
 # tolerance: 3 standard errors over seeds + an O(1/width) finite-width allowance of 2/width
@@ -123,6 +115,8 @@ claims.close(f"ReLU + He: the error keeps its size (factor 1 within 3 s.e. + 2/w
              f_rel, 1.0, atol=3 * se_rel + 2 / width)
 print(f"layer 1 vs layer {depth}: sigmoid ×{float(sig[:, 0].mean() / sig[:, -1].mean()):.1e}, "
       f"ReLU ×{float(rel[:, 0].mean() / rel[:, -1].mean()):.2f}")
+
+# %%
 fig = figure(f"Sigmoid errors shrink ×{f_sig:.2f} per layer; ReLU+He keeps them (×{f_rel:.2f})",
              "hidden layer (1 = next to the input)", "RMS ‖δ_i‖ per sample (log scale)", yaxis_type="log")
 fig.add_scatter(x=np.arange(1, depth + 1), y=sig.mean(0).numpy(), name="sigmoid, N(0,1/fan-in)")
@@ -142,11 +136,9 @@ speed = nielsen.grad_norms  # (iterations, layers)
 ratio = speed[:, 0] / speed[:, 3]
 claims.check("Early layers learn slower: ‖∂L/∂b_1‖ < ‖∂L/∂b_4‖ at every one of 200 steps", bool((ratio < 1).all()),
              f"ratio ‖∂L/∂b_1‖/‖∂L/∂b_4‖: {float(ratio[0]):.3f} at the start, at most {float(ratio.max()):.3f} over training")
-fig = figure(f"Layer 1 learns ×{1 / float(ratio[0]):.0f} slower than layer 4 at the start (LeCun init, digits)", "gradient-descent step",
-             "speed of learning ‖∂L/∂b_i‖ (log scale)", yaxis_type="log")
-for i in range(4):
-    fig.add_scatter(y=speed[:, i].numpy(), name=f"hidden layer {i + 1}")
-fig
+
+# %%
+admm.learning_speed_figure(speed, n_layers=4)
 
 # %% [markdown]
 # At the start the first layer's bias gradient is far smaller than the fourth's. Training then
@@ -162,33 +154,45 @@ fig
 #
 # All β values run in **one batched tensor program** (`admm.widget_runs`, which also precomputes the
 # saturation runs below and the widget).
+#
+# The step that makes Algorithm 1 work on a sigmoid layer is the **prox-linear** $W_i$ update derived
+# above: one linear solve per layer, with the sums over samples ($\tilde V\tilde V^\top$, $G\tilde V^\top$)
+# passed through `comm` so the same code runs data-parallel in section 5. Unfold the next cell to read it.
+
+# %% tags=["hide-input"] jupyter={"source_hidden": true}
+print(inspect.getsource(admm.kernels.update_hidden_W))
 
 # %%
 runs = admm.widget_runs()
 X, Y = runs["X"], runs["Y"]
 var_y = float(Y.var(unbiased=False))
 bet = runs["beta_runs"]
-L = bet.augmented_lagrangian
-inc = (L[1:] - L[:-1]) > 1e-12 * L[:-1].abs()  # an increase beyond round-off
-for j, b in enumerate(admm.WIDGET_BETAS):
-    print(f"β={b:6g}: increases of L after iteration 1: {int(inc[1:, j].sum()):3d}; final ‖r‖={float(bet.primal_residual[-1, j]):.1e}, "
-          f"KKT={float(bet.kkt_residual[-1, j]):.1e}, MSE={float(bet.train_mse[-1, j]):.1e}")
+inc = admm.lagrangian_increases(bet.augmented_lagrangian)  # an increase of L beyond round-off, per iteration
+print(admm.beta_report(bet))
 jb, js = admm.WIDGET_BETAS.index(10.0), admm.WIDGET_BETAS.index(1.0)
 claims.check("β = 10: L decreases monotonically (every iteration after the first sweep)",
              not bool(inc[1:, jb].any()), f"{int(inc[1:, jb].sum())} increases in {inc.shape[0] - 1} iterations")
+
+# %% [markdown]
 # The residual needs more sweeps than the grid above: one longer run at β = 10 (same data, λ, init).
+
+# %%
 long = admm.admm_train(X, Y, [1, 20, 20, 1], 10.0, 1e-6, 600, seed=0)
 r_long = long.primal_residual
-k_fit = np.arange(100, 601)
-slope = float(np.polyfit(np.log(k_fit), np.log(r_long[100:601].numpy()), 1)[0])
+slope = admm.residual_slope(r_long, 100, 600)  # least-squares slope of log ‖r‖ against log k
 claims.at_most("β = 10: the primal residual keeps falling (‖r‖ at sweep 600 ≤ ½ ‖r‖ at sweep 100)",
                float(r_long[600]), 0.5 * float(r_long[100]), fmt=".2e")
 print(f"‖r‖: {float(r_long[100]):.2e} (sweep 100) → {float(r_long[600]):.2e} (sweep 600); "
       f"log-log slope {slope:.2f} (an O(1/k) rate for ‖r‖² would give −0.5)")
+
+# %% [markdown]
+# Small β, on the other hand:
+
+# %%
 claims.check("β = 1: L oscillates (it goes up at some iterations)", bool(inc[1:, js].any()),
              f"{int(inc[1:, js].sum())} increases")
-first_sweep = int(inc[0, jb])
-print(f"(the very first sweep, from Λ=0, raised L for β=10: {bool(first_sweep)})")
+print(f"(the very first sweep, from Λ=0, raised L for β=10: {bool(inc[0, jb])})")
+
 # %% [markdown]
 # Read the printout: with β = 10 and above, $\mathcal L$ never rises after the first sweep (which starts
 # from the forward pass with $\Lambda=0$); at β = 1 and 3 it rises at a few iterations. The primal
@@ -198,11 +202,7 @@ print(f"(the very first sweep, from Λ=0, raised L for β=10: {bool(first_sweep)
 # sweeps (the constraints dominate the loss).
 
 # %%
-fig = figure("Large β: monotone L and falling residuals; β≈1–3 oscillates", "ADMM iteration",
-             "augmented Lagrangian L", yaxis_type="log")
-for j, b in enumerate(admm.WIDGET_BETAS):
-    fig.add_scatter(y=L[:, j].numpy(), name=f"β={b:g}")
-fig
+admm.lagrangian_figure(bet.augmented_lagrangian, admm.WIDGET_BETAS)
 
 # %% [markdown]
 # ### 3. How conservative is the theorem?
@@ -227,34 +227,19 @@ claims.at_least("The sufficient β₁ exceeds the β = 10 that works by ≥ 10�
 # method still fits $y=x^2$? Backprop gets its best learning rate among {0.1, 0.3, 1}.
 
 # %%
-adm_s, bcd_s, bp_best = runs["admm_scales"], runs["bcd_scales"], runs["bp_best"]
-bp = runs["bp"]
-scales = admm.WIDGET_SCALES
 target = 0.1 * var_y  # "accuracy" = explains 90% of the target's variance
-sec = {"ADMM": adm_s.seconds / (adm_s.train_mse.shape[0] - 1) / len(scales),
-       "BCD": bcd_s.seconds / (bcd_s.train_mse.shape[0] - 1) / len(scales),
-       "BP": bp.seconds / (bp.train_mse.shape[0] - 1) / bp.train_mse.shape[1]}
-rows = ["| init scale | method | MSE after 100 iterations | iterations to MSE ≤ 0.1·Var y | ≈ seconds (per run) |", "|---|---|---|---|---|"]
-tta = {}
-for j, s in enumerate(scales):
-    for name, m in [("BP (best lr %g)" % float(runs["bp_best_lr"][j]), bp_best[:, j]), ("ADMM", adm_s.train_mse[:, j]), ("BCD", bcd_s.train_mse[:, j])]:
-        it, secs = admm.time_to_accuracy(m, target, sec[name.split()[0]])
-        tta[(s, name.split()[0])] = (float(it), float(secs))
-        rows.append(f"| {s:g} | {name} | {float(m[100]):.2e} | {float(it):.0f} | {float(secs):.3f} |")
-display(Markdown("\n".join(rows)))
-j30 = scales.index(30.0)
+display(Markdown(admm.saturation_table(runs, target, at=100)))
+
+# %%
+adm_s, bcd_s, bp_best = runs["admm_scales"], runs["bcd_scales"], runs["bp_best"]
+j30 = admm.WIDGET_SCALES.index(30.0)
 claims.at_least("Saturated start (scale 30): backprop stalls near Var y (MSE after 100 steps ≥ ½ Var y)",
                 float(bp_best[100, j30]), 0.5 * var_y, fmt=".3g")
 claims.at_most("…while ADMM fits it (MSE after 100 sweeps ≤ 0.1 Var y)", float(adm_s.train_mse[100, j30]), target, fmt=".3g")
 claims.at_most("…and so does BCD (zero multipliers)", float(bcd_s.train_mse[100, j30]), target, fmt=".3g")
-# Wall-clock seconds vary from run to run (shared machine), so they are shown in the table, not checked.
-fig = figure("Saturated start (scale 30): backprop plateaus at Var y, ADMM and BCD do not",
-             "iteration (BP: gradient step; ADMM/BCD: sweep)", "training MSE (log scale)", yaxis_type="log")
-fig.add_scatter(y=bp_best[:, j30].numpy(), name="backprop (best lr)")
-fig.add_scatter(y=adm_s.train_mse[:, j30].numpy(), name="ADMM β=10")
-fig.add_scatter(y=bcd_s.train_mse[:, j30].numpy(), name="BCD β=10")
-fig.add_hline(y=var_y, line_dash="dot", annotation_text="Var y")
-fig
+
+# %%
+admm.saturation_figure(runs, 30.0, var_y)
 
 # %% [markdown]
 # ### 5. Data-parallel ADMM with `torch.distributed`
@@ -266,9 +251,9 @@ fig
 # 1-D input are nearly collinear), so a different summation order moves the *weights* in late digits;
 # (measured here: $\sim10^{-7}$ in the outputs after 30 sweeps). We therefore compare at $\lambda=0.1$, where
 # the iterates themselves must agree to round-off.
-# From a script, run `python -m course_lib.admm_parallel --world-size 2`; a script that calls
+# From a script, run `python -m course_lib.admm --world-size 2`; a script that calls
 # `admm_train(..., world_size=k)` itself must do so under `if __name__ == "__main__":`, because spawned
-# workers re-import the main module. On several hosts, use `torchrun ... -m course_lib.admm_parallel`.
+# workers re-import the main module. On several hosts, use `torchrun ... -m course_lib.admm`.
 
 # %%
 lam_dp = 0.1  # a better-conditioned λ for the bit-level comparison (see the note above)
@@ -277,8 +262,7 @@ two = admm.admm_train(X, Y, [1, 20, 20, 1], 10.0, lam_dp, 30, world_size=2)
 d_out = float((one.output(X) - two.output(X)).abs().max())
 d_L = float(((one.augmented_lagrangian - two.augmented_lagrangian).abs() / one.augmented_lagrangian.abs()).max())
 d_W = max(float((a - b).abs().max()) for a, b in zip(one.weights + one.biases, two.weights + two.biases))
-print(f"start method: {default_start_method()}; 1 process {one.seconds:.2f} s, 2 processes {two.seconds:.2f} s "
-      f"(including process start)")
+print(f"start method: {default_start_method()}")
 claims.at_most("2 processes reproduce 1 process: max |Δ output|", d_out, 1e-9, fmt=".1e")
 claims.at_most("2 processes reproduce 1 process: max relative |Δ L| over iterations", d_L, 1e-9, fmt=".1e")
 claims.at_most("2 processes reproduce 1 process: max |Δ weight|", d_W, 1e-9, fmt=".1e")

@@ -9,12 +9,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course_lib import admm
-from course_lib.admm import (_ACT, _aug, _augmented_lagrangian_terms, _update_hidden_V, _update_hidden_W,
-                             _update_last_V, _update_last_W, _update_penultimate_V)
+from course_lib.admm.kernels import (
+    augmented_lagrangian_terms,
+    update_hidden_V,
+    update_hidden_W,
+    update_last_V,
+    update_last_W,
+    update_penultimate_V,
+)
+from course_lib.admm.parallel import default_start_method
+from course_lib.core.mlp import ACTIVATIONS, augment, backprop_grads, forward
 from course_lib.core.validate import Diverged
 from tests.helpers import assert_rejects
 
-ACT = _ACT["sigmoid"]
+ACT = ACTIVATIONS["sigmoid"]
 
 
 def _state(seed=0, B=2, sizes=(2, 5, 4, 3), n=30, lam_scale=0.3):
@@ -30,7 +38,7 @@ def _state(seed=0, B=2, sizes=(2, 5, 4, 3), n=30, lam_scale=0.3):
 
 
 def _L(Ws, Vs, Lams, Y, beta, lam):
-    return _augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, ACT)[0]
+    return augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, ACT)[0]
 
 
 def _grad(fn, t):
@@ -42,22 +50,22 @@ def _grad(fn, t):
 def test_last_W_ridge_zeroes_gradient():
     X, Y, Ws, Vs, Lams, beta = _state()
     lam = 0.05
-    W3 = _update_last_W(Vs[2], Vs[3], Lams[2], beta[:, 2], lam)
+    W3 = update_last_W(Vs[2], Vs[3], Lams[2], beta[:, 2], lam)
     g = _grad(lambda W: _L(Ws[:2] + [W], Vs, Lams, Y, beta, lam), W3)
     assert g.abs().max() < 1e-9
 
 
 def test_last_V_closed_form_zeroes_gradient():
     X, Y, Ws, Vs, Lams, beta = _state(1)
-    V3 = _update_last_V(Y, Lams[2], Ws[2], Vs[2], beta[:, 2])
+    V3 = update_last_V(Y, Lams[2], Ws[2], Vs[2], beta[:, 2])
     g = _grad(lambda V: _L(Ws, Vs[:3] + [V], Lams, Y, beta, 0.1), V3)
     assert g.abs().max() < 1e-9
 
 
 def test_penultimate_V_linear_solve_zeroes_gradient():
     X, Y, Ws, Vs, Lams, beta = _state(2)
-    P = ACT.f(Ws[1] @ _aug(Vs[1]))
-    V2 = _update_penultimate_V(P, Lams[1], Ws[2], Vs[3], Lams[2], beta[:, 1], beta[:, 2])
+    P = ACT.f(Ws[1] @ augment(Vs[1]))
+    V2 = update_penultimate_V(P, Lams[1], Ws[2], Vs[3], Lams[2], beta[:, 1], beta[:, 2])
     g = _grad(lambda V: _L(Ws, Vs[:2] + [V, Vs[3]], Lams, Y, beta, 0.1), V2)
     assert g.abs().max() < 1e-9
 
@@ -66,16 +74,20 @@ def test_prox_linear_W_zeroes_surrogate_gradient_and_decreases_L():
     X, Y, Ws, Vs, Lams, beta = _state(3)
     lam = 0.01
     W0 = Ws[1]
-    W1 = _update_hidden_W(W0, Vs[1], Vs[2], Lams[1], beta[:, 1], lam, ACT)
+    W1 = update_hidden_W(W0, Vs[1], Vs[2], Lams[1], beta[:, 1], lam, ACT)
     # the surrogate: lam/2||W||^2 + <G, (W-W0)A~> + beta c/2 ||(W-W0)A~||^2
-    Vt = _aug(Vs[1])
+    Vt = augment(Vs[1])
     Z0 = W0 @ Vt
     S0 = ACT.f(Z0)
     T = Vs[2] - Lams[1] / beta[:, 1].view(-1, 1, 1)
     G = beta[:, 1].view(-1, 1, 1) * (S0 - T) * ACT.df(Z0, S0)
     tb = torch.maximum((T - 0).abs(), (T - 1).abs()).amax(dim=(1, 2))
     c = (ACT.s1**2 + ACT.s2 * tb) * beta[:, 1]
-    sur = lambda W: 0.5 * lam * (W**2).sum((1, 2)) + (G * ((W - W0) @ Vt)).sum((1, 2)) + 0.5 * c * (((W - W0) @ Vt) ** 2).sum((1, 2))
+
+    def sur(W):
+        D = (W - W0) @ Vt
+        return 0.5 * lam * (W**2).sum((1, 2)) + (G * D).sum((1, 2)) + 0.5 * c * (D**2).sum((1, 2))
+
     assert _grad(sur, W1).abs().max() < 1e-8
     L0 = _L(Ws, Vs, Lams, Y, beta, lam)
     L1 = _L([Ws[0], W1, Ws[2]], Vs, Lams, Y, beta, lam)
@@ -84,8 +96,8 @@ def test_prox_linear_W_zeroes_surrogate_gradient_and_decreases_L():
 
 def test_prox_linear_V_decreases_L():
     X, Y, Ws, Vs, Lams, beta = _state(4)
-    P = ACT.f(Ws[0] @ _aug(Vs[0]))
-    V1 = _update_hidden_V(Vs[1], P, Lams[0], Ws[1], Vs[2], Lams[1], beta[:, 0], beta[:, 1], ACT)
+    P = ACT.f(Ws[0] @ augment(Vs[0]))
+    V1 = update_hidden_V(Vs[1], P, Lams[0], Ws[1], Vs[2], Lams[1], beta[:, 0], beta[:, 1], ACT)
     L0 = _L(Ws, Vs, Lams, Y, beta, 0.1)
     L1 = _L(Ws, [Vs[0], V1, Vs[2], Vs[3]], Lams, Y, beta, 0.1)
     assert bool((L1 <= L0 + 1e-12).all()) and bool((L1 < L0).any())
@@ -94,9 +106,9 @@ def test_prox_linear_V_decreases_L():
 def test_kkt_gradients_match_autograd():
     X, Y, Ws, Vs, Lams, beta = _state(5)
     lam = 0.02
-    _, _, gradW, _ = _augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, ACT)
+    _, _, gradW, _ = augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, ACT)
     for i in range(3):
-        g = _grad(lambda W: _L(Ws[:i] + [W] + Ws[i + 1:], Vs, Lams, Y, beta, lam), Ws[i])
+        g = _grad(lambda W, i=i: _L(Ws[:i] + [W] + Ws[i + 1:], Vs, Lams, Y, beta, lam), Ws[i])
         assert torch.allclose(gradW[i], g, atol=1e-10)
 
 
@@ -119,32 +131,35 @@ def _reference_admm(X, Y, Ws, beta, lam, n_iter, multipliers=True):
     B = beta.shape[0]
     Vs = [X.expand(B, -1, -1)]
     for i, W in enumerate(Ws):
-        Z = W @ _aug(Vs[-1])
+        Z = W @ augment(Vs[-1])
         Vs.append(ACT.f(Z) if i < l - 1 else Z)
     Lams = [torch.zeros_like(V) for V in Vs[1:]]
     hist = []
 
     def record():
-        L, r2, gradW, gv2 = _augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, ACT)
+        L, r2, gradW, gv2 = augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, ACT)
         gw = torch.stack([torch.linalg.matrix_norm(G) for G in gradW], 1).amax(1)
-        mse = ((admm._forward(Ws, X, ACT) - Y) ** 2).mean(dim=(1, 2))
-        hist.append(torch.stack([L, r2.sqrt(), torch.maximum(torch.maximum(gw, gv2.sqrt()), r2.sqrt()), mse], 1))
+        mse = ((forward(Ws, X, ACT) - Y) ** 2).mean(dim=(1, 2))
+        kkt = torch.maximum(torch.maximum(gw, gv2.sqrt()), r2.sqrt())
+        hist.append(torch.stack([L, r2.sqrt(), kkt, mse], 1))
 
     record()
     for _ in range(n_iter):
-        Ws[l - 1] = _update_last_W(Vs[l - 1], Vs[l], Lams[l - 1], beta[:, l - 1], lam)
+        Ws[l - 1] = update_last_W(Vs[l - 1], Vs[l], Lams[l - 1], beta[:, l - 1], lam)
         for i in range(l - 1, 0, -1):
-            Ws[i - 1] = _update_hidden_W(Ws[i - 1], Vs[i - 1], Vs[i], Lams[i - 1], beta[:, i - 1], lam, ACT)
+            Ws[i - 1] = update_hidden_W(Ws[i - 1], Vs[i - 1], Vs[i], Lams[i - 1], beta[:, i - 1], lam, ACT)
         for i in range(1, l):
-            P = ACT.f(Ws[i - 1] @ _aug(Vs[i - 1]))
+            P = ACT.f(Ws[i - 1] @ augment(Vs[i - 1]))
             if i < l - 1:
-                Vs[i] = _update_hidden_V(Vs[i], P, Lams[i - 1], Ws[i], Vs[i + 1], Lams[i], beta[:, i - 1], beta[:, i], ACT)
+                Vs[i] = update_hidden_V(Vs[i], P, Lams[i - 1], Ws[i], Vs[i + 1], Lams[i], beta[:, i - 1], beta[:, i],
+                                        ACT)
             else:
-                Vs[i] = _update_penultimate_V(P, Lams[i - 1], Ws[l - 1], Vs[l], Lams[l - 1], beta[:, i - 1], beta[:, l - 1])
-        Vs[l] = _update_last_V(Y, Lams[l - 1], Ws[l - 1], Vs[l - 1], beta[:, l - 1])
+                Vs[i] = update_penultimate_V(P, Lams[i - 1], Ws[l - 1], Vs[l], Lams[l - 1], beta[:, i - 1],
+                                             beta[:, l - 1])
+        Vs[l] = update_last_V(Y, Lams[l - 1], Ws[l - 1], Vs[l - 1], beta[:, l - 1])
         if multipliers:
             for i in range(1, l + 1):
-                Z = Ws[i - 1] @ _aug(Vs[i - 1])
+                Z = Ws[i - 1] @ augment(Vs[i - 1])
                 r = (ACT.f(Z) if i < l else Z) - Vs[i]
                 Lams[i - 1] = Lams[i - 1] + beta[:, i - 1].view(-1, 1, 1) * r
         record()
@@ -171,7 +186,8 @@ def test_kernel_matches_plain_algorithm_1(multipliers):
 
 def test_mixed_admm_bcd_batch_equals_separate_runs():
     X, Y = admm.square_data(30)
-    mixed = admm.admm_train(X, Y, [1, 6, 6, 1], [10.0, 10.0], 1e-2, 10, init_scale=[1.0, 3.0], multipliers=[True, False])
+    mixed = admm.admm_train(X, Y, [1, 6, 6, 1], [10.0, 10.0], 1e-2, 10, init_scale=[1.0, 3.0],
+                            multipliers=[True, False])
     a = admm.admm_train(X, Y, [1, 6, 6, 1], 10.0, 1e-2, 10, init_scale=[1.0, 3.0])
     b = admm.bcd_train(X, Y, [1, 6, 6, 1], 10.0, 1e-2, 10, init_scale=[1.0, 3.0])
     assert mixed.method == "ADMM/BCD"
@@ -191,9 +207,9 @@ def test_bcd_keeps_zero_multipliers_and_bp_same_init():
 def test_bp_gradient_matches_autograd():
     X, Y = admm.square_data(20)
     Ws = admm.init_weights([1, 4, 3, 1], 1.0, 0)
-    mse, grads, _ = admm._bp_grads(Ws, X, Y, ACT)
+    mse, grads, _ = backprop_grads(Ws, X, Y, ACT)
     Wr = [W.clone().requires_grad_(True) for W in Ws]
-    loss = 0.5 * ((admm._forward(Wr, X, ACT) - Y) ** 2).mean()
+    loss = 0.5 * ((forward(Wr, X, ACT) - Y) ** 2).mean()
     loss.backward()
     for G, W in zip(grads, Wr):
         assert torch.allclose(G, W.grad, atol=1e-12)
@@ -253,7 +269,11 @@ def test_widget_moves():
 
 def test_exercises_accept_reference():
     ex = admm.exercise_last_layer_update()
-    sol = lambda Vp, V, Lam, b, lam: torch.linalg.solve(lam * torch.eye(Vp.shape[0], dtype=Vp.dtype) + b * Vp @ Vp.T, Vp @ (b * V - Lam).T).T
+
+    def sol(Vp, V, Lam, b, lam):
+        A = lam * torch.eye(Vp.shape[0], dtype=Vp.dtype) + b * Vp @ Vp.T
+        return torch.linalg.solve(A, Vp @ (b * V - Lam).T).T
+
     assert ex.check(sol, strict=True)
     assert not ex.check(lambda Vp, V, Lam, b, lam: torch.zeros(V.shape[0], Vp.shape[0], dtype=torch.float64))
     ex2 = admm.exercise_multiplier_update()
@@ -297,3 +317,47 @@ def test_two_dimensional_init_scale_is_rejected_by_name():
     X, Y = admm.square_data(10)
     assert_rejects(admm.admm_train, "init_scale", X, Y, [1, 4, 4, 1], 10.0, 1e-3, 2, init_scale=[[1.0]])
     assert_rejects(admm.bp_train, "init_scale", X, Y, [1, 4, 4, 1], 0.1, 2, init_scale=[[1.0]])
+
+
+def test_command_line_entry_compares_one_and_two_processes(capsys):
+    from course_lib.admm.__main__ import main
+
+    assert main(["--world-size", "2", "--n", "40", "--n-iter", "3", "--lam", "0.1", "--width", "4"]) == 0
+    out = capsys.readouterr().out
+    diffs = [float(part.split("=")[1].split(",")[0]) for part in out.splitlines()[-1].split("max ")[1:]]
+    assert len(diffs) == 3 and max(diffs) < 1e-9, out
+    assert default_start_method() in ("fork", "spawn")
+
+
+def test_batched_history_output_matches_its_recorded_mse():
+    X, Y = admm.square_data(30)
+    h = admm.admm_train(X, Y, [1, 5, 5, 1], [3.0, 10.0], 1e-3, 4, activation="tanh")
+    out = h.output(X)
+    assert out.shape == (2, 1, 30) and h.params["activation"] == "tanh"
+    assert torch.allclose(((out - Y) ** 2).mean(dim=(1, 2)), h.train_mse[-1], rtol=1e-12, atol=1e-15)
+    assert set(h.records) == {"augmented_lagrangian", "primal_residual", "kkt_residual"}
+    assert torch.equal(h["train_mse"], h.loss)
+
+
+def test_lecture_summaries():
+    k = torch.arange(1, 11, dtype=torch.float64)
+    norms = torch.stack([0.5 ** (10 - k), 0.5 ** (10 - k)])  # every layer halves the error: factor 1/2, no spread
+    f, se = admm.per_layer_factor(norms)
+    assert math.isclose(f, 0.5, rel_tol=1e-12) and se < 1e-12
+    r = torch.arange(0, 201, dtype=torch.float64).clamp_min(1) ** -0.5
+    assert math.isclose(admm.residual_slope(r, 100, 200), -0.5, rel_tol=1e-9)
+    L = torch.tensor([[3.0, 3.0], [2.0, 4.0], [1.0, 3.5]])
+    assert admm.lagrangian_increases(L).tolist() == [[False, True], [False, False]]
+    runs = admm.widget_runs(n=20, n_iter=101, bp_iter=101, sizes=(1, 4, 4, 1))
+    table = admm.saturation_table(runs, 1e-3)
+    assert table.count("\n") == 1 + 3 * len(admm.WIDGET_SCALES)
+    assert len(admm.beta_report(runs["beta_runs"]).splitlines()) == len(admm.WIDGET_BETAS)
+    t = admm.time_to_accuracy(torch.tensor([1.0, 0.5, 0.1, 0.05]), 0.2)
+    assert float(t) == 2.0 and math.isinf(float(admm.time_to_accuracy(torch.tensor([1.0, 0.5]), 0.2)))
+    assert_rejects(admm.per_layer_factor, "norms", torch.ones(1, 5))
+    assert_rejects(admm.residual_slope, "start", r, 300, 200)
+
+
+def test_unknown_activation_is_rejected_by_name():
+    assert_rejects(admm.bp_train, "activation", X0, Y0, [1, 3, 3, 1], 0.1, 2, activation="softplus")
+    assert_rejects(admm.layer_gradient_norms, "activation", 4, 8, activation=3)

@@ -1,16 +1,19 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from course_lib import backprop
 from course_lib.core.data import xor
+from course_lib.core.history import TrainHistory
 from tests.helpers import assert_rejects
 
 
 def _data(n=8, d_in=3, d_out=2, seed=0):
     g = torch.Generator().manual_seed(seed)
-    return torch.randn(n, d_in, generator=g, dtype=torch.float64), torch.rand(n, d_out, generator=g, dtype=torch.float64)
+    X = torch.randn(n, d_in, generator=g, dtype=torch.float64)
+    return X, torch.rand(n, d_out, generator=g, dtype=torch.float64)
 
 
 def test_api_shapes_and_loss_is_mse():
@@ -43,8 +46,10 @@ def test_gradients_match_central_differences():
     h = 1e-6
     for idx in np.ndindex(*W.shape):
         old = W[idx].item()
-        W[idx] = old + h; up = net.loss(X, Y)
-        W[idx] = old - h; down = net.loss(X, Y)
+        W[idx] = old + h
+        up = net.loss(X, Y)
+        W[idx] = old - h
+        down = net.loss(X, Y)
         W[idx] = old
         assert dWs[0][idx].item() == pytest.approx((up - down) / (2 * h), rel=1e-6, abs=1e-10)
 
@@ -62,6 +67,52 @@ def test_batched_training_equals_individual_networks():
         net.step(X, Y[:, None], lr=2.0)
     torch.testing.assert_close(net.weights[0], hist.weights[0][1])
     torch.testing.assert_close(net.biases[1], hist.biases[1][1])
+
+
+def test_train_many_returns_the_core_history():
+    X, y = xor()
+    Y = (y + 1) / 2
+    gd = backprop.train_many(X, Y, [2, 2, 1], n_nets=3, lr=2.0, epochs=10, seed=1, snapshot_every=5)
+    assert isinstance(gd, TrainHistory) and backprop.TrainHistory is TrainHistory
+    assert gd.method == "GD" and gd.loss.shape == (10, 3) and gd.train_mse is gd.loss
+    assert gd.snapshot_epochs == [0, 5, 10] and len(gd.snapshots) == 3
+    torch.testing.assert_close(gd.snapshots[-1][0][0], gd.weights[0])
+    # the loss before epoch 0 is the loss of the initial parameters (snapshot 0)
+    w0, b0 = gd.snapshots[0]
+    out = backprop.forward_pass(w0, b0, X)[-1]
+    torch.testing.assert_close(gd.loss[0], ((out - Y[:, None]) ** 2).mean(dim=(-1, -2)))
+    sgd = backprop.train_many(X, Y, [2, 2, 1], n_nets=2, lr=1.0, epochs=4, seed=1, batch_size=1, robbins_monro=10.0)
+    assert sgd.method == "SGD" and sgd.loss.shape == (4, 2) and sgd.snapshots == []
+    assert sgd.params["batch_size"] == 1 and sgd.params["robbins_monro"] == 10.0
+
+
+def test_gradient_norm_is_the_norm_of_backward_pass_per_network():
+    X, y = xor()
+    Y = (y + 1) / 2
+    hist = backprop.train_many(X, Y, [2, 3, 1], n_nets=4, lr=1.0, epochs=5, seed=2)
+    norms = backprop.gradient_norm(hist.weights, hist.biases, X, Y)
+    assert norms.shape == (4,)
+    for k in range(4):
+        net = backprop.SigmoidMLP([2, 3, 1])
+        net.weights = [w[k].clone() for w in hist.weights]
+        net.biases = [b[k].clone() for b in hist.biases]
+        dWs, dbs = net.gradients(X, Y)
+        want = torch.sqrt(sum((d ** 2).sum() for d in dWs + dbs))
+        torch.testing.assert_close(norms[k], want)
+    torch.testing.assert_close(backprop.gradient_norm(hist.weights, hist.biases, X, Y[:, None]), norms)
+    assert_rejects(backprop.gradient_norm, "X", hist.weights, hist.biases, X[:, 0], Y)
+
+
+def test_loss_traces_figure_colours_by_outcome():
+    loss = torch.rand(40, 6, dtype=torch.float64) + 0.1
+    solved = torch.tensor([True, False, True, True, False, False])
+    fig = backprop.loss_traces_figure(loss, solved, "title", every=2, stride=10)
+    assert len(fig.data) == 3 and fig.layout.title.text == "title"
+    assert [t.line.color for t in fig.data] == ["#1f77b4", "#1f77b4", "#d62728"]
+    np.testing.assert_allclose(fig.data[1].y, loss[::10, 2].numpy())
+    assert list(fig.data[0].x) == [0, 10, 20, 30]
+    assert_rejects(backprop.loss_traces_figure, "solved", loss, solved.double(), "t", exc=TypeError)
+    assert_rejects(backprop.loss_traces_figure, "every", loss, solved, "t", every=0)
 
 
 def test_hidden_mask_equals_smaller_network():

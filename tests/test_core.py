@@ -4,14 +4,15 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from course_lib.core import claims as claims_mod
 from course_lib import overview
-from course_lib.core import data, device, validate
 from course_lib.catalog import WIDGETS
-from course_lib.ui import plotting, widgets
+from course_lib.core import claims as claims_mod
+from course_lib.core import data, device, validate
 from course_lib.core.exercises import Case, Exercise, ExerciseFailed
+from course_lib.ui import plotting, widgets
 from tests.helpers import assert_rejects
 
 
@@ -185,11 +186,3 @@ def test_displaying_a_widget_sends_the_figure_full_state():
     synced = ui.figure._widget_data
     assert [list(t["x"]) for t in synced[:2]] == [list(t.x) for t in ui.figure.data[:2]]
     assert ui.figure._widget_layout["title"]["text"] == ui.figure.layout.title.text
-
-
-def test_mcnemar_z_counts_only_discordant_pairs():
-    a = np.array([1, 1, 1, 0, 1, 0], dtype=bool)
-    b = np.array([1, 0, 0, 0, 1, 1], dtype=bool)
-    assert claims_mod.mcnemar_z(a, b) == pytest.approx((2 - 1) / math.sqrt(3))
-    assert claims_mod.mcnemar_z(torch.tensor(a), torch.tensor(a)) == 0.0
-    assert_rejects(claims_mod.mcnemar_z, "b_right", a, b[:3])

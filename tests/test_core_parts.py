@@ -109,3 +109,14 @@ def test_prediction_checks_a_number_and_answers_odd_entries_with_a_sentence(caps
     assert Prediction("r", 100.0, rel_tol=0.1).tolerance == pytest.approx(10.0)
     assert_rejects(Prediction, "abs_tol", "t", 1.0)
     assert_rejects(Prediction, "answer", "t", float("inf"), abs_tol=1.0)
+
+
+def test_published_figures_are_never_shown_as_verified(capsys):
+    from course_lib.core.claims import Claims
+
+    c = Claims("00 test")
+    r = c.published("ResNet-152 ensemble top-5 error", "3.57 %", "He et al. 2016, Table 4")
+    out = capsys.readouterr().out
+    assert "📄" in out and "published: 3.57 %" in out and "✔" not in out
+    assert r.status == "published" and "published" in str(c.table().data)
+    assert_rejects(c.published, "source", "x", "1 %", "", exc=TypeError)

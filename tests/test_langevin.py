@@ -3,7 +3,8 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 
 from course_lib import langevin
@@ -246,10 +247,10 @@ def test_rejects_other_bad_arguments():
 
 # --- fast paths the lecture uses (no scipy.stats / scikit-learn import) ----------------------------
 def test_ks_critical_table_matches_scipy():
-    for (n, alpha), value in langevin._KS_CRITICAL_TABLE.items():
+    for (n, alpha), value in langevin.kernels._KS_CRITICAL_TABLE.items():
         assert value == pytest.approx(stats.kstwo.isf(alpha, n), rel=1e-12)
         assert langevin.ks_critical(n, alpha) == value
-    assert langevin.ks_critical(123, 0.01) == pytest.approx(stats.kstwo.isf(0.01, 123))  # falls back to scipy
+    assert langevin.ks_critical(123, 0.01) == pytest.approx(stats.kstwo.isf(0.01, 123))  # core.stats
 
 
 def test_sigmoid_loss_sgld_batched_label_sets_match_autograd_and_single_runs():
@@ -293,3 +294,49 @@ def test_ks_distance_rejects_zero_mass_density():
 def test_gradient_descent_reports_divergence():
     with pytest.raises(Diverged, match="step_size"):
         langevin.gradient_descent(langevin.double_well_grad, [[10.0]], 1.0, 3)
+
+
+# --- experiments and figures the lecture calls ----------------------------------------------------
+def test_arrhenius_fit_recovers_a_line_with_the_weighted_least_squares_se():
+    betas = np.array([2.0, 3.0, 4.0, 5.0])
+    counts = np.array([400.0, 150.0, 60.0, 20.0])
+    rates = np.exp(0.7 - 1.5 * betas)
+    slope, se = langevin.arrhenius_fit(betas, rates, counts)
+    assert slope == pytest.approx(-1.5, abs=1e-12)
+    # weights c_i (Poisson: var log k = 1/c): var(slope) = 1 / sum c_i (beta_i - weighted mean)^2
+    mean = np.sum(counts * betas) / counts.sum()
+    assert se == pytest.approx(1 / math.sqrt(np.sum(counts * (betas - mean) ** 2)), rel=1e-10)
+    assert_rejects(langevin.arrhenius_fit, "counts", betas, rates, [400.0, 0.0, 60.0, 20.0])
+    assert_rejects(langevin.arrhenius_fit, "rates", betas, rates[:3], counts)
+
+
+def test_digits_true_and_random_split_and_features():
+    from course_lib.core.data import digits
+
+    Xtr, Ytr, Xte, Yte = langevin.digits_true_and_random(n_train=300, seed=0)
+    assert Xtr.shape == (300, 65) and Xte.shape == (1497, 65) and Ytr.shape == (2, 300) and Yte.shape == (2, 1497)
+    X = torch.cat([Xtr, Xte])
+    assert torch.allclose(X.norm(dim=1), torch.ones(1797, dtype=torch.float64))
+    assert bool((X[:, -1] > 0).all())  # the bias feature, before the norm-1 scaling
+    Y = torch.cat([Ytr, Yte], 1)
+    assert bool(((Y == 1) | (Y == -1)).all())
+    # the true labels: digits 5-9 -> +1, 0-4 -> -1
+    _, labels = digits()
+    assert int((Y[0] == 1).sum()) == int((labels >= 5).sum())
+    assert abs(float((Y[0] == Y[1]).double().mean()) - 0.5) < 0.05  # fair coins agree half the time
+    again = langevin.digits_true_and_random(n_train=300, seed=0)
+    assert torch.equal(again[0], Xtr) and torch.equal(again[1], Ytr)
+
+
+def test_figures_draw_the_arrays_they_are_given():
+    G = langevin.stationary_grid(betas=(1.0, 3.0), etas=(0.01, 0.5), n_chains=300, sim_time=1.0, seed=1)
+    fig = langevin.step_size_figure(G, beta=3.0)
+    assert np.allclose(fig.data[0].y, G.ks[1][G.diverged[1] < 1]) and np.allclose(fig.data[1].y, G.diverged[1])
+    steps = np.array([0, 5, 10])
+    run = {"steps": steps, "gap": np.array([0.0, 0.1, 0.2]), "pac": np.arange(10.0), "stab": np.arange(10.0) * 2}
+    fig = langevin.bounds_figure({"a": run, "b": run})
+    assert len(fig.data) == 5
+    assert np.allclose(fig.data[1].y, run["pac"][steps[1:] - 1]) and np.allclose(fig.data[4].y, run["stab"][[4, 9]])
+    x = torch.tensor([-1.0, 1.0, 0.5])
+    fig = langevin.gibbs_histogram_figure(x, torch.linspace(-2, 2, 5), torch.ones(5), beta=2.0)
+    assert fig.data[0].name == "3 SGLD chains" and fig.data[1].name == "Gibbs e^{−2U}/Z"

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from course_lib import perceptron
 from course_lib.core.data import separable_blobs, xor
@@ -74,6 +75,19 @@ def test_rejects_wrong_shapes_and_epochs():
     assert_rejects(perceptron.train_perceptron, "y", np.zeros((3, 2)), np.ones(4))
     assert_rejects(perceptron.train_perceptron, "epochs", np.zeros((3, 2)), np.ones(3), epochs=0)
     assert_rejects(perceptron.train_perceptron, "epochs", np.zeros((3, 2)), np.ones(3), epochs=2.5)
+
+
+@pytest.mark.parametrize("flag", [1, 0, "yes", None, np.float64(1.0)])
+def test_rejects_flags_that_are_not_bools(flag):
+    X, y = xor()
+    assert_rejects(perceptron.train_perceptron, "stop_when_separated", X, y, stop_when_separated=flag,
+                   exc=TypeError)
+
+
+def test_accepts_numpy_bool_flag():
+    X, y = xor()
+    r = perceptron.train_perceptron(X, y, epochs=3, stop_when_separated=np.bool_(False))
+    assert len(r.mistakes_per_epoch) == 3
 
 
 @given(bad=st.sampled_from([np.nan, np.inf, -np.inf]), row=st.integers(0, 3), col=st.integers(0, 1))

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course_lib import sparse
-from course_lib.core.validate import Diverged
 from course_lib.catalog import WIDGETS
+from course_lib.core.validate import Diverged
 from course_lib.ui.widgets import measure_latency
 from tests.helpers import assert_rejects
 
@@ -40,7 +40,8 @@ def test_soft_threshold_closed_form_and_nonneg_is_relu():
     assert torch.equal(sparse.nonneg_soft_threshold(z, 0.5), torch.relu(z - 0.5))
     # per-atom beta broadcasts; signed = S+(z) - S+(-z)
     b = torch.tensor([0.1, 0.2, 0.3, 0.4, 0.5], dtype=F64)
-    assert torch.allclose(sparse.soft_threshold(z, b), sparse.nonneg_soft_threshold(z, b) - sparse.nonneg_soft_threshold(-z, b))
+    signed = sparse.nonneg_soft_threshold(z, b) - sparse.nonneg_soft_threshold(-z, b)
+    assert torch.allclose(sparse.soft_threshold(z, b), signed)
 
 
 # ----------------------------------------------------------------------------- ISTA / FISTA
@@ -177,6 +178,28 @@ def test_recovery_experiment_batches_cells_with_padding():
     assert torch.allclose(D.norm(dim=1), torch.ones(6, 20, dtype=F64))
 
 
+def test_phase_diagram_lays_cells_out_as_delta_by_rho():
+    deltas, rhos = np.array([0.3, 0.6]), np.array([0.1, 0.5, 0.9])
+    rates = sparse.phase_diagram(20, deltas, rhos, 2, seed=4)
+    assert rates.shape == (2, 3)
+    # the same cells, run directly: m = round(delta n), s = max(1, round(rho m)), flattened delta-major
+    ms = np.repeat([6, 12], 3)
+    ss = np.array([1, 3, 5, 1, 6, 11])
+    ref = sparse.recovery_experiment(20, ms, ss, 2, seed=4, methods=("l1",), amplitudes="sign")
+    assert np.array_equal(rates, ref["rate"]["l1"].numpy().reshape(2, 3))
+
+
+def test_transition_point_of_a_step_and_its_error():
+    s = np.arange(3, 11)
+    step = (s <= 6).astype(float)  # succeeds up to 6, fails from 7: the 50 % point is 6.5
+    s50, se = sparse.transition_point(s, step, 5)
+    assert s50 == pytest.approx(6.5) and se == 0.0
+    r = np.array([1.0, 0.5, 0.0])
+    s50, se = sparse.transition_point(np.array([1, 2, 3]), r, 4)
+    assert s50 == pytest.approx(2.0) and se == pytest.approx(math.sqrt(0.25 / 4))
+    assert_rejects(sparse.transition_point, "rate", s, step[:-1], 5)
+
+
 # ----------------------------------------------------------------------------- ReLU = layered thresholding
 def test_layered_thresholding_equals_relu_network():
     D1, D2 = sparse.two_layer_dictionaries(8)
@@ -231,6 +254,31 @@ def test_widget_sparsity_slider_moves():
     assert np.allclose(ui.trace_data(b + 1), res["x"][:, 3 * 2].numpy())  # first trial of the s = 4 cell
     assert np.allclose(ui.trace_data(b + 2), res["x_hat"]["l1"][:, 3 * 2].numpy())
     assert "s = 4" in ui.figure.layout.title.text
+
+
+def test_lecture_figures_draw_the_given_numbers():
+    z = torch.linspace(-2, 2, 17, dtype=F64)
+    betas = torch.tensor([0.0, 0.5, 1.0], dtype=F64)
+    x_prox = sparse.soft_threshold(z[None, :], betas[:, None])
+    fig = sparse.widget.prox_figure(z, betas, x_prox, x_prox, every=4)
+    assert len(fig.data) == 2 * 2 + 1 and np.allclose(fig.data[2].y, x_prox[2].numpy())
+    assert np.allclose(fig.data[-1].y, np.maximum(z.numpy() - 1, 0))
+    rates = {"l1": np.array([1.0, 0.5]), "omp": np.array([1.0, 0.0])}
+    fig = sparse.widget.recovery_figure(np.array([1, 2]), rates, 1.5, 1.6, 1.2, n=10, m=5)
+    assert [tr.name for tr in fig.data] == ["ℓ1 (basis pursuit, LP)", "OMP"] and len(fig.layout.shapes) == 2
+    fig = sparse.widget.phase_diagram_figure([0.3, 0.6], [0.1, 0.5, 0.9], np.arange(6.0).reshape(2, 3))
+    assert np.array_equal(np.asarray(fig.data[0].z), np.arange(6.0).reshape(2, 3).T)
+    K = 5
+    F = torch.linspace(2, 1, K + 1, dtype=F64)[:, None].repeat(1, 2)
+    F_ref = torch.full((2,), 0.5, dtype=F64)
+    bound = torch.ones(K, 2, dtype=F64)
+    fig = sparse.widget.convergence_figure(F, F, F_ref, F_ref - 0.01, bound, bound)
+    assert np.allclose(fig.data[0].y, (F[1:, 0] - 0.5).numpy()) and list(fig.data[2].x) == [1, 2, 3, 4, 5]
+    ok = torch.tensor([[True, True], [True, False]])
+    ml = {"contrasts": np.array([1.0, 0.1]), "bp_rate": torch.ones(2, dtype=F64), "layer1_success": ok,
+          "thresholding_rate": torch.tensor([1.0, 0.0], dtype=F64)}
+    fig = sparse.widget.multilayer_figure(ml)
+    assert np.allclose(fig.data[1].y, [1.0, 0.0]) and np.allclose(fig.data[2].y, [1.0, 0.5])
 
 
 def test_exercise_solutions_pass_and_wrong_answers_fail():

@@ -11,11 +11,14 @@ process holding all the data, up to the order of floating-point summation.
 Three ways to run it:
 
 * from Python: ``admm_train(..., world_size=2)`` starts local workers with
-  ``torch.multiprocessing.start_processes`` on ``127.0.0.1`` and a free port;
-* as a script on one machine: ``python -m course_lib.admm_parallel --world-size 2``
+  ``torch.multiprocessing.start_processes`` (:func:`run_local`) on ``127.0.0.1`` and a free port;
+* as a script on one machine: ``python -m course_lib.admm --world-size 2``
   (runs the y = x^2 problem in one process and in ``world_size``, and compares them);
-* on several hosts: ``torchrun --nnodes 2 --nproc-per-node 4 --rdzv-endpoint HOST:29500 -m course_lib.admm_parallel``
+* on several hosts: ``torchrun --nnodes 2 --nproc-per-node 4 --rdzv-endpoint HOST:29500 -m course_lib.admm``
   (torchrun sets ``RANK``/``WORLD_SIZE``/``MASTER_ADDR``; each rank builds its own shard).
+
+This module depends only on :mod:`course_lib.admm.kernels` (and ``core``); the command-line
+entry lives in :mod:`course_lib.admm.__main__`.
 
 **The __main__ guard.**  With the ``spawn`` start method (the default on macOS and
 Windows, and here whenever CUDA is initialised) every worker re-imports the caller's
@@ -27,23 +30,23 @@ torch), against about 0.1 s with fork, which keeps the lecture inside its 20 s b
 """
 from __future__ import annotations
 
-import argparse
 import os
 import socket
 import sys
 import tempfile
-import time
 
 import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
+from course_lib.admm.kernels import admm_core
+from course_lib.core.mlp import ACTIVATIONS
 from course_lib.core.validate import Diverged
 
-__all__ = ["run_local", "default_start_method", "free_port", "main"]
+__all__ = ["DistComm", "run_local", "run_shard", "shard", "default_start_method", "free_port"]
 
 
-class _Dist:
+class DistComm:
     """Sums and maxima over all workers' samples (one packed all-reduce per call)."""
 
     def sum(self, *ts):
@@ -75,24 +78,24 @@ def default_start_method() -> str:
     return "spawn"
 
 
-def _shard(X, Y, rank, world_size):
+def shard(X, Y, rank, world_size):
+    """Rank ``rank``'s contiguous block of the samples (columns) of ``X`` and ``Y``."""
     cols = torch.tensor_split(torch.arange(X.shape[1]), world_size)[rank]
     return X[:, cols].contiguous(), Y[:, cols].contiguous()
 
 
-def _run_shard(X, Y, Ws, beta, lam, n_iter, act_name, multipliers):
-    from course_lib.admm import _ACT, _admm_core
-
-    return _admm_core(X, Y, Ws, beta, lam, n_iter, _ACT[act_name], multipliers, _Dist())
+def run_shard(X, Y, Ws, beta, lam, n_iter, act_name, multipliers):
+    """:func:`~course_lib.admm.kernels.admm_core` on this worker's shard, sums all-reduced over the process group."""
+    return admm_core(X, Y, Ws, beta, lam, n_iter, ACTIVATIONS[act_name], multipliers, DistComm())
 
 
 def _worker(rank, world_size, port, X, Y, Ws, beta, lam, n_iter, act_name, multipliers, out_path):
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
     try:
-        Xs, Ys = _shard(X, Y, rank, world_size)
+        Xs, Ys = shard(X, Y, rank, world_size)
         try:
-            out, Ws = _run_shard(Xs, Ys, Ws, beta, lam, n_iter, act_name, multipliers)
+            out, Ws = run_shard(Xs, Ys, Ws, beta, lam, n_iter, act_name, multipliers)
             result = {"out": out, "Ws": Ws, "error": ""}
         except Diverged as err:  # every rank sees the same (all-reduced) L, so all stop here
             result = {"out": {}, "Ws": [], "error": str(err)}
@@ -103,7 +106,7 @@ def _worker(rank, world_size, port, X, Y, Ws, beta, lam, n_iter, act_name, multi
 
 
 def run_local(X, Y, Ws, beta, lam, n_iter, act_name, multipliers, world_size, start_method=None):
-    """Run :func:`course_lib.admm._admm_core` on ``world_size`` local processes; return rank 0's result."""
+    """Run :func:`course_lib.admm.kernels.admm_core` on ``world_size`` local processes; return rank 0's result."""
     method = start_method or default_start_method()
     if method not in mp.get_all_start_methods():
         raise ValueError(f"start_method: {method!r} is not available here ({mp.get_all_start_methods()})")
@@ -122,55 +125,3 @@ def run_local(X, Y, Ws, beta, lam, n_iter, act_name, multipliers, world_size, st
     if result["error"]:
         raise Diverged(result["error"])
     return result["out"], result["Ws"]
-
-
-# --------------------------------------------------------------------------- script / torchrun
-def _problem(n):
-    from course_lib.admm import square_data
-
-    X, Y = square_data(n)
-    return X, Y
-
-
-def _parse(argv):
-    p = argparse.ArgumentParser(description="Data-parallel ADMM (Algorithm 1) on y = x^2, checked against one process.")
-    p.add_argument("--world-size", type=int, default=2)
-    p.add_argument("--n", type=int, default=400, help="number of samples")
-    p.add_argument("--n-iter", type=int, default=50)
-    p.add_argument("--beta", type=float, default=10.0)
-    p.add_argument("--lam", type=float, default=1e-3)
-    p.add_argument("--width", type=int, default=16)
-    p.add_argument("--start-method", default=None, choices=[None, "fork", "spawn", "forkserver"])
-    return p.parse_args(argv)
-
-
-def main(argv=None):
-    from course_lib.admm import admm_train, init_weights
-
-    a = _parse(argv)
-    X, Y = _problem(a.n)
-    sizes = [1, a.width, a.width, 1]
-    if "RANK" in os.environ and "WORLD_SIZE" in os.environ:  # launched by torchrun on one or many hosts
-        dist.init_process_group("gloo")
-        rank, ws = dist.get_rank(), dist.get_world_size()
-        Xs, Ys = _shard(X, Y, rank, ws)
-        beta = torch.full((1, 3), a.beta, dtype=torch.float64)
-        t0 = time.perf_counter()
-        out, _ = _run_shard(Xs, Ys, init_weights(sizes, 1.0, 0), beta, a.lam, a.n_iter, "sigmoid", True)
-        if rank == 0:
-            print(f"{ws} ranks: final train MSE {out['train_mse'][-1, 0]:.3e}, L {out['augmented_lagrangian'][-1, 0]:.6e}, "
-                  f"{time.perf_counter() - t0:.2f} s")
-        dist.destroy_process_group()
-        return 0
-    one = admm_train(X, Y, sizes, a.beta, a.lam, a.n_iter, world_size=1)
-    many = admm_train(X, Y, sizes, a.beta, a.lam, a.n_iter, world_size=a.world_size, start_method=a.start_method)
-    dL = float((one.augmented_lagrangian - many.augmented_lagrangian).abs().max())
-    dW = max(float((w1 - w2).abs().max()) for w1, w2 in zip(one.weights + one.biases, many.weights + many.biases))
-    dF = float((one.output(X) - many.output(X)).abs().max())
-    print(f"1 process: {one.seconds:.2f} s; {a.world_size} processes ({a.start_method or default_start_method()}): {many.seconds:.2f} s")
-    print(f"max |ΔL| = {dL:.2e}, max |Δ weights| = {dW:.2e}, max |Δ output| = {dF:.2e}")
-    return 0
-
-
-if __name__ == "__main__":  # the guard spawn needs: workers re-import this module
-    sys.exit(main())

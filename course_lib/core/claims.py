@@ -19,10 +19,10 @@ import html
 import math
 from dataclasses import dataclass
 
-__all__ = ["Claims", "ClaimFailed", "ClaimResult", "mcnemar_z"]
+__all__ = ["Claims", "ClaimFailed", "ClaimResult"]
 
-PASS, FAIL, NOT_REPRODUCED = "verified", "FAILED", "not reproduced"
-_SYMBOL = {PASS: "✔", FAIL: "✘", NOT_REPRODUCED: "⚠"}
+PASS, FAIL, NOT_REPRODUCED, PUBLISHED = "verified", "FAILED", "not reproduced", "published"
+_SYMBOL = {PASS: "✔", FAIL: "✘", NOT_REPRODUCED: "⚠", PUBLISHED: "📄"}
 
 
 class ClaimFailed(AssertionError):
@@ -36,7 +36,8 @@ class ClaimResult:
     status: str
 
     def line(self) -> str:
-        return f"{_SYMBOL[self.status]} {self.claim} — measured: {self.measured}"
+        kind = "published" if self.status == PUBLISHED else "measured"
+        return f"{_SYMBOL[self.status]} {self.claim} — {kind}: {self.measured}"
 
     def _ipython_display_(self):
         """Already printed when checked: show nothing more as a cell's last value."""
@@ -106,10 +107,21 @@ class Claims:
         print(result.line())
         return result
 
+    def published(self, claim: str, figure: str, source: str) -> ClaimResult:
+        """Record a figure quoted from a paper (never checked here, so never ✔): shown as
+        ``📄 claim — published: figure (source)``."""
+        for name, value in (("claim", claim), ("figure", figure), ("source", source)):
+            if not isinstance(value, str) or not value:
+                raise TypeError(f"{name}: expected a non-empty string")
+        result = ClaimResult(claim, f"{figure} ({source})", PUBLISHED)
+        self.results.append(result)
+        print(result.line())
+        return result
+
     # -- reporting -----------------------------------------------------------
     @property
     def all_hold(self) -> bool:
-        return all(r.status == PASS for r in self.results)
+        return all(r.status in (PASS, PUBLISHED) for r in self.results)
 
     def summary(self) -> str:
         return "\n".join(r.line() for r in self.results)
@@ -141,16 +153,3 @@ def _finite(x) -> bool:
         return math.isfinite(float(x))
     except (TypeError, ValueError):
         return False
-
-
-def mcnemar_z(a_right, b_right) -> float:
-    """McNemar's statistic for "method A is right more often than B" on the same problems:
-    z = (n_AB − n_BA)/√(n_AB + n_BA), counting only the discordant problems (A right & B wrong,
-    and the reverse); compare with a one-sided normal quantile (1.645 at 5%)."""
-    import numpy as np
-
-    a, b = (np.asarray(x.cpu() if hasattr(x, "cpu") else x, dtype=bool) for x in (a_right, b_right))
-    if a.shape != b.shape:
-        raise ValueError(f"b_right: shape {b.shape} does not match a_right's {a.shape}")
-    n_ab, n_ba = int((a & ~b).sum()), int((~a & b).sum())
-    return (n_ab - n_ba) / math.sqrt(max(n_ab + n_ba, 1))

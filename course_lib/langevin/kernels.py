@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
 import torch
 
 from course_lib.core import stats
@@ -46,14 +47,12 @@ __all__ = [
 ]
 
 DOUBLE_WELL_BARRIER = 1.0  # U(0) - U(+-1) for U(x) = (x^2 - 1)^2
+DIVERGENCE_BOUND = 1e6  # |x| beyond this counts as diverged (the drift is superlinear)
 
 
 # ---------------------------------------------------------------------------------------
 # potentials: (chains, dim) -> (chains,) and their gradients (chains, dim) -> (chains, dim)
 # ---------------------------------------------------------------------------------------
-
-DIVERGENCE_BOUND = 1e6  # |x| beyond this counts as diverged (the drift is superlinear)
-
 def _points(x, dim: int) -> torch.Tensor:
     # finite=False: a potential may legitimately be evaluated far out; shape/dtype are checked
     return as_tensor(x, "x", shape=(None, dim), finite=False)
@@ -90,21 +89,13 @@ def banana_grad(x) -> torch.Tensor:
     return out
 
 
-
 # ---------------------------------------------------------------------------------------
 # the sampler
 # ---------------------------------------------------------------------------------------
 def _per_chain(value, name: str, n_chains: int, like: torch.Tensor) -> torch.Tensor:
     """A positive scalar, or one positive value per chain, as a (chains, 1) tensor."""
-    if isinstance(value, (torch.Tensor, np.ndarray, list, tuple)) and np.ndim(value) > 0:
-        t = as_tensor(value, name, ndim=1, dtype=like.dtype, device=like.device)
-        if t.shape[0] != n_chains:
-            raise ValueError(f"{name}: expected a scalar or {n_chains} values (one per chain), got {t.shape[0]}")
-        if bool((t <= 0).any()):
-            raise ValueError(f"{name}: must be > 0, got min {t.min().item():g}")
-        return t[:, None].clone()
-    v = check_positive(value, name)
-    return torch.full((n_chains, 1), v, dtype=like.dtype, device=like.device)
+    t, _ = per_batch(value, name, size=n_chains, dtype=like.dtype, device=like.device)
+    return t.reshape(n_chains, 1).clone(memory_format=torch.contiguous_format)
 
 
 @dataclass
@@ -131,9 +122,16 @@ class SGLDRun:
         return float(self.diverged.float().mean())
 
 
-def _langevin_loop(grad_U, x, eta, beta, n_steps, gen, *, thin=0, bound=DIVERGENCE_BOUND, check_every=10,
-                   observer=None):
-    """The one SGLD loop (loop over time only).  eta, beta: (chains, 1) tensors."""
+def langevin_loop(grad_U, x, eta, beta, n_steps, gen, *, thin=0, bound=DIVERGENCE_BOUND, check_every=10,
+                  observer=None):
+    r"""The one SGLD loop: $x \leftarrow x - \eta\nabla U(x) + \sqrt{2\eta/\beta}\,z$, $z\sim N(0, I)$.
+
+    ``x`` (chains, dim); ``eta``, ``beta`` (chains, 1): every chain has its own step and
+    temperature, so all chains move in one tensor and the only Python loop is over time.
+    Every ``check_every`` steps a chain that left ``|x| <= bound`` (or turned non-finite) is
+    flagged as diverged and frozen at its last good state.  ``observer(k, x)`` sees every step;
+    ``thin > 0`` keeps every ``thin``-th state.  Returns ``(x, trace, diverged, diverged_at)``.
+    """
     chains = x.shape[0]
     neg_eta = -eta
     scale = torch.sqrt(2 * eta / beta)  # sqrt(2 eta / beta): the Euler-Maruyama noise of dW = sqrt(2/beta) dB
@@ -200,12 +198,11 @@ def sgld_run(
     n_steps = check_int(n_steps, "n_steps", min_value=1)
     thin = check_int(thin, "thin", min_value=1)
     bound = check_positive(bound, "bound")
-    if not isinstance(return_trace, bool):
-        raise TypeError(f"return_trace: expected a bool, got {type(return_trace).__name__}")
+    return_trace = check_bool(return_trace, "return_trace")
     eta = _per_chain(step_size, "step_size", x.shape[0], x)
     b = _per_chain(beta, "beta", x.shape[0], x)
     gen = generator(seed, dev)
-    x, trace, diverged, at = _langevin_loop(
+    x, trace, diverged, at = langevin_loop(
         grad_U, x.clone(), eta, b, n_steps, gen, thin=thin if return_trace else 0, bound=bound
     )
     return SGLDRun(x, trace, diverged, at)
@@ -253,15 +250,6 @@ def _grid_axis(g, name: str) -> torch.Tensor:
     return t
 
 
-def _betas(beta) -> tuple[torch.Tensor, bool]:
-    if isinstance(beta, (torch.Tensor, np.ndarray, list, tuple)) and np.ndim(beta) > 0:
-        b = as_tensor(beta, "beta", ndim=1, dtype=torch.float64)
-        if bool((b <= 0).any()):
-            raise ValueError(f"beta: must be > 0, got min {b.min().item():g}")
-        return b, True
-    return torch.tensor([check_positive(beta, "beta")], dtype=torch.float64), False
-
-
 def gibbs_density(U: Callable, beta, grid) -> torch.Tensor:
     r"""The Gibbs density $p_\beta(x) = e^{-\beta U(x)}/Z_\beta$ on ``grid``, normalized by the
     trapezoid rule (the stationary law of $dW = -\nabla U dt + \sqrt{2/\beta} dB$).
@@ -271,7 +259,7 @@ def gibbs_density(U: Callable, beta, grid) -> torch.Tensor:
     1-D tensor of B values (returns a leading dimension B).
     """
     check_callable(U, "U")
-    b, batched = _betas(beta)
+    b, batched = per_batch(beta, "beta")
     if isinstance(grid, (tuple, list)) and len(grid) == 2 and all(np.ndim(g) == 1 for g in grid):
         gx, gy = _grid_axis(grid[0], "grid[0]"), _grid_axis(grid[1], "grid[1]")
         X, Y = torch.meshgrid(gx, gy, indexing="ij")
@@ -349,7 +337,8 @@ def ks_distance(samples, grid, density, valid=None) -> torch.Tensor:
 
 
 # kstwo.isf(alpha, n) for the (n, alpha) pairs lecture 07 uses, so that running it does not
-# import scipy.stats (~1 s of CPU).  tests/test_langevin.py checks every entry against scipy.
+# import scipy.stats (~1 s of CPU).  tests/test_langevin.py checks every entry against scipy;
+# other pairs fall back to course_lib.core.stats.ks_critical (which imports scipy on first use).
 _KS_CRITICAL_TABLE = {
     (10000, 0.001): 0.01947748045729969,
     (5000, 0.0005): 0.028764065945169677,
@@ -368,9 +357,7 @@ def ks_critical(n: int, alpha: float = 0.001) -> float:
     hit = _KS_CRITICAL_TABLE.get((n, alpha))
     if hit is not None:
         return hit
-    from scipy.stats import kstwo
-
-    return float(kstwo.isf(alpha, n))
+    return stats.ks_critical(n, alpha)
 
 
 # ---------------------------------------------------------------------------------------
@@ -410,6 +397,6 @@ def transition_counts(grad_U, x0, step_size, beta, n_steps: int, core: float = 0
         if i == block - 1 or k == n_steps:
             flush(i + 1)
 
-    _, _, diverged, _ = _langevin_loop(grad_U, x.clone(), eta, b, n_steps, generator(seed, dev), observer=observer)
+    _, _, diverged, _ = langevin_loop(grad_U, x.clone(), eta, b, n_steps, generator(seed, dev), observer=observer)
     return counts, diverged
 

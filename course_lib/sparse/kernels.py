@@ -104,12 +104,6 @@ def _signals(y, D: torch.Tensor, name: str = "y") -> tuple[torch.Tensor, bool]:
     return y, single
 
 
-def _column_beta(beta, batch: int, D: torch.Tensor) -> torch.Tensor:
-    """beta as a ``(1, batch)`` row: a scalar >= 0 or one value per signal (:func:`~course_lib.core.validate.per_batch`)."""
-    b, _ = per_batch(beta, "beta", size=batch, allow_zero=True, dtype=D.dtype, device=D.device)
-    return b[None, :]
-
-
 def _lipschitz(D: torch.Tensor, L) -> float:
     if L is None:
         return float(torch.linalg.matrix_norm(D, ord=2)) ** 2
@@ -125,7 +119,7 @@ def _lasso_args(D, y, x, beta):
     x = x[:, None] if x.ndim == 1 else x
     if x.shape != (D.shape[1], y.shape[1]):
         raise ValueError(f"x: expected shape {(D.shape[1], y.shape[1])}, got {tuple(x.shape)}")
-    b = _column_beta(beta, y.shape[1], D)
+    b = per_batch(beta, "beta", size=y.shape[1], allow_zero=True, dtype=D.dtype, device=D.device)[0][None, :]
     return D, y, x, b, single
 
 
@@ -161,12 +155,13 @@ def _gap(D, y, x, b) -> torch.Tensor:
     return (_objective(D, y, x, b) - G).clamp_min(0)
 
 
-def _proximal_gradient(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, history, tol, device):
+def _lasso_solver(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, history, tol, device):
+    """Check the arguments of :func:`ista` / :func:`fista`, run :func:`_proximal_gradient`, shape the result."""
     dev = get_device(device) if device is not None else None
     D = _dictionary(D, device=dev)
     y, single = _signals(y, D)
     n_iter = check_int(n_iter, "n_iter", min_value=0)
-    b = _column_beta(beta, y.shape[1], D)
+    b = per_batch(beta, "beta", size=y.shape[1], allow_zero=True, dtype=D.dtype, device=D.device)[0][None, :]
     L = _lipschitz(D, L)
     if tol is not None:
         tol = check_positive(tol, "tol")
@@ -182,24 +177,9 @@ def _proximal_gradient(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, histor
         x = x[:, None].expand(n, y.shape[1]).clone() if x.ndim == 1 else x.clone()
         if x.shape != (n, y.shape[1]):
             raise ValueError(f"x0: expected shape {(n, y.shape[1])}, got {tuple(x.shape)}")
-    prox = (lambda z, t: torch.clamp(z - t, min=0)) if nonneg else (lambda z, t: torch.sign(z) * torch.clamp(z.abs() - t, min=0))
-    DtD, Dty, thr = D.T @ D, D.T @ y, b / L
-    F = [_objective(D, y, x, b)] if history else None
-    z, t = x, 1.0
     target = tol * (y**2).sum(0) if tol is not None else None  # sklearn's rule: gap <= tol * ||y||^2
-    for k in range(n_iter):
-        x_new = prox(z - (DtD @ z - Dty) / L, thr)
-        if accelerated:  # Beck & Teboulle 2009, eq. (4.1)-(4.3)
-            t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
-            z = x_new + ((t - 1.0) / t_new) * (x_new - x)
-            t = t_new
-        else:
-            z = x_new
-        x = x_new
-        if history:
-            F.append(_objective(D, y, x, b))
-        if target is not None and k % 10 == 9 and bool((_gap(D, y, x, b) <= target).all()):
-            break
+    x, F = _proximal_gradient(D, y, x, b, L, n_iter, accelerated=accelerated, nonneg=nonneg, history=history,
+                              target=target)
     if not bool(torch.isfinite(x).all()):
         raise Diverged(f"L: the iterates blew up with step 1/L = {1 / L:.3g}; L must be >= ||D||_2^2")
     out = x[:, 0] if single else x
@@ -207,6 +187,33 @@ def _proximal_gradient(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, histor
         Fh = torch.stack(F)
         return out, (Fh[:, 0] if single else Fh)
     return out
+
+
+def _proximal_gradient(D, y, x, b, L, n_iter, *, accelerated, nonneg, history, target):
+    r"""The ISTA / FISTA loop on checked tensors: ``D`` (m, n), ``y`` (m, B), start ``x`` (n, B),
+    ``b`` (1, B) one $\beta$ per signal, step $1/L$.  Returns the last iterate and, with ``history``,
+    the list of objectives $F(x_0), F(x_1), \dots$  ``target`` (B,): stop once every duality gap is below it."""
+    if nonneg:  # S+_t(v) = ReLU(v - t)
+        prox = lambda v, t: torch.clamp(v - t, min=0)  # noqa: E731
+    else:  # S_t(v) = sign(v) max(|v| - t, 0)
+        prox = lambda v, t: torch.sign(v) * torch.clamp(v.abs() - t, min=0)  # noqa: E731
+    DtD, Dty, thr = D.T @ D, D.T @ y, b / L
+    F = [_objective(D, y, x, b)] if history else None
+    z, t = x, 1.0
+    for k in range(n_iter):
+        x_new = prox(z - (DtD @ z - Dty) / L, thr)  # gradient step on ½‖y − Dz‖², then the prox of (β/L)‖·‖₁
+        if accelerated:  # Beck & Teboulle 2009, eq. (4.1)-(4.3)
+            t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
+            z = x_new + ((t - 1.0) / t_new) * (x_new - x)
+            t = t_new
+        else:  # ISTA, eq. (3.1)
+            z = x_new
+        x = x_new
+        if history:
+            F.append(_objective(D, y, x, b))
+        if target is not None and k % 10 == 9 and bool((_gap(D, y, x, b) <= target).all()):
+            break
+    return x, F
 
 
 def ista(D, y, beta, n_iter, *, L=None, x0=None, nonneg=False, history=False, tol=None, device=None):
@@ -217,13 +224,15 @@ def ista(D, y, beta, n_iter, *, L=None, x0=None, nonneg=False, history=False, to
     ``nonneg=True`` uses $S^+$ (codes $\ge 0$).  ``history=True`` also returns the objective
     after each iteration, shape (n_iter + 1,) or (n_iter + 1, batch).  ``tol``: stop early once
     every certified duality gap is $\le$ ``tol`` $\|y\|^2$ (scikit-learn's rule), checked every 10 steps."""
-    return _proximal_gradient(D, y, beta, n_iter, accelerated=False, L=L, x0=x0, nonneg=nonneg, history=history, tol=tol, device=device)
+    return _lasso_solver(D, y, beta, n_iter, accelerated=False, L=L, x0=x0, nonneg=nonneg, history=history, tol=tol,
+                         device=device)
 
 
 def fista(D, y, beta, n_iter, *, L=None, x0=None, nonneg=False, history=False, tol=None, device=None):
     r"""FISTA: ISTA with Nesterov momentum (Beck & Teboulle 2009, eqs. 4.1-4.3), objective gap
     $\le 2L\|x_0-x^\star\|^2/(k+1)^2$ (Thm 4.4).  Same arguments and returns as :func:`ista`."""
-    return _proximal_gradient(D, y, beta, n_iter, accelerated=True, L=L, x0=x0, nonneg=nonneg, history=history, tol=tol, device=device)
+    return _lasso_solver(D, y, beta, n_iter, accelerated=True, L=L, x0=x0, nonneg=nonneg, history=history, tol=tol,
+                         device=device)
 
 
 # ----------------------------------------------------------------------------- basis pursuit, OMP
@@ -477,7 +486,8 @@ def gaussian_dictionary(m: int, n: int, batch: int | None = None, *, seed: int =
     return D / D.norm(dim=-2, keepdim=True)
 
 
-def spectral_dictionary(m: int, n: int, decay: float = 0.5, *, seed: int = 0, device=None, dtype=torch.float64) -> torch.Tensor:
+def spectral_dictionary(m: int, n: int, decay: float = 0.5, *, seed: int = 0, device=None,
+                        dtype=torch.float64) -> torch.Tensor:
     r"""$D = U\,\mathrm{diag}(j^{-\text{decay}})\,V^\top$ (m, n) with random orthonormal $U, V$: singular
     values $1, 2^{-p}, \dots, m^{-p}$, so $\|D\|_2 = 1$ and many directions are nearly flat -- the regime
     where ISTA/FISTA show their worst-case $O(1/k)$ / $O(1/k^2)$ behaviour (Beck & Teboulle 2009, sec. 5)."""

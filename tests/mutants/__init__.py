@@ -22,7 +22,11 @@ from typing import Callable
 
 __all__ = ["Mutant", "apply", "all_mutants"]
 
-MODULES = ("m00_overview", "m01_perceptron", "m02_cnn", "m04_sparse", "m07_langevin", "m09_admm")
+def modules() -> list[str]:
+    """The mutant modules, ``mNN_<topic>`` (one per lecture), in lecture order."""
+    from pathlib import Path
+
+    return sorted(p.stem for p in Path(__file__).parent.glob("m[0-9][0-9]_*.py"))
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def apply(spec: str) -> Mutant:
 def all_mutants() -> list[tuple[str, str, Mutant]]:
     """(lecture file stem, "module:name" spec, mutant) for every mutant of every lecture."""
     rows = []
-    for short in MODULES:
+    for short in modules():
         module = importlib.import_module(f"tests.mutants.{short}")
         for m in module.MUTANTS:
             rows.append((module.LECTURE, f"tests.mutants.{short}:{m.name}", m))

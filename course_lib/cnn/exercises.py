@@ -1,0 +1,47 @@
+"""Exercise factories of lecture 02 (checked by :class:`course_lib.core.exercises.Exercise`)."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from course_lib.core.exercises import Case, Exercise
+
+__all__ = ["exercise_shift_test"]
+
+
+def exercise_shift_test() -> Exercise:
+    """Exercise: ``shift_error(f, x, dy, dx)`` = max |f(T x) - T f(x)| for circular shifts T."""
+
+    def circ_conv(x):
+        w = torch.tensor([[[[0.0, 1.0, 0.0], [1.0, -4.0, 2.0], [0.0, 1.0, 0.0]]]], dtype=x.dtype)
+        return F.conv2d(F.pad(x, (1, 1, 1, 1), mode="circular"), w)
+
+    def strided(x):
+        return F.avg_pool2d(x, 2)
+
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(2, 1, 6, 6, generator=g, dtype=torch.float64)
+    expected_strided = float(
+        (strided(torch.roll(x, (1, 0), dims=(-2, -1))) - torch.roll(strided(x), (1, 0), dims=(-2, -1))).abs().max()
+    )
+
+    def near_zero(r):
+        r = float(r)
+        return None if abs(r) < 1e-9 else f"a circular convolution commutes with shifts: expected 0, got {r:.3g}"
+
+    def equals_strided(r):
+        r = float(r)
+        if abs(r - expected_strided) > 1e-9:
+            return f"expected {expected_strided:.6g} for 2x2 average pooling shifted by (1, 0), got {r:.6g}"
+        return None
+
+    return Exercise(
+        "shift test",
+        [
+            Case("circular 3x3 convolution, shift (1, 2)", args=(circ_conv, x, 1, 2), test=near_zero),
+            Case("circular 3x3 convolution, shift (-3, 0)", args=(circ_conv, x, -3, 0), test=near_zero),
+            Case("2x2 average pooling, shift (1, 0)", args=(strided, x, 1, 0), test=equals_strided),
+        ],
+        hint="use torch.roll(x, (dy, dx), dims=(-2, -1)) for T, apply it before and after f, "
+        "and return the largest absolute difference as a float",
+    )

@@ -1,0 +1,212 @@
+r"""Training loops of lecture 02: the batched CNN, and activation maximisation of its units.
+
+* :func:`train_cnn` -- ``S`` CNNs at once (:func:`~course_lib.cnn.kernels.cnn_forward`) with
+  Adam and a cosine-decayed step: per-model training rows (``mask``), frozen first layers
+  (``frozen``) and a learning curve on held-out data (``X_eval``, ``eval_epochs``);
+* :func:`accuracy` -- the test accuracy of every model;
+* :func:`activation_maximization` -- $x^* = \arg\min_x R(x) - \langle\Phi(x), e_i\rangle$
+  (Erhan, Bengio, Courville & Vincent 2009; Mahendran & Vedaldi 2016) with an L2 and a
+  total-variation prior, many units (and priors) in one batch.
+
+Both loops use :class:`course_lib.core.optim.Adam` (hand-written: ``torch.optim`` costs seconds
+on its first step).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+
+from course_lib.cnn.kernels import _check_params, _model_input, cnn_forward, init_cnn, total_variation
+from course_lib.core.device import generator, get_device
+from course_lib.core.optim import Adam
+from course_lib.core.validate import (
+    Diverged,
+    as_tensor,
+    check_callable,
+    check_int,
+    check_positive,
+    per_batch,
+)
+
+__all__ = ["train_cnn", "accuracy", "activation_maximization"]
+
+
+def train_cnn(
+    X,
+    y,
+    *,
+    params=None,
+    mask=None,
+    frozen=None,
+    n_epochs: int = 20,
+    batch_size: int | None = 128,
+    lr: float = 0.01,
+    weight_decay: float = 0.0,
+    seed: int = 0,
+    n_models: int | None = None,
+    n_classes: int = 10,
+    X_eval=None,
+    y_eval=None,
+    eval_epochs: Sequence[int] | None = None,
+    device=None,
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """Train S CNNs at once with Adam (cosine-decayed ``lr``) on the cross-entropy.
+
+    ``X`` is (N, 8, 8) (shared by all models) or (N, S, 8, 8); ``y`` is (N,) or (N, S);
+    ``mask`` (N, S) in {0, 1} says which rows each model trains on (different training-set
+    sizes in one batch); ``frozen`` (S,) bool freezes the first conv layer of those models
+    (their gradient is zeroed, so Adam leaves them exactly unchanged).  Returns the trained
+    params and a history dict: ``loss`` (n_epochs, S), the mean training loss per epoch, and,
+    when ``X_eval``/``y_eval`` are given, ``eval_acc`` (len(eval_epochs), S), the accuracy on
+    them after each epoch in ``eval_epochs`` (1-based; default every epoch): a learning curve.
+    Raises ``Diverged`` on a non-finite loss.
+    """
+    dev = get_device(device)
+    n_epochs = check_int(n_epochs, "n_epochs", min_value=1)
+    lr = check_positive(lr, "lr")
+    weight_decay = check_positive(weight_decay, "weight_decay", allow_zero=True)
+    if params is None:
+        S = 1 if n_models is None else check_int(n_models, "n_models", min_value=1)
+        params = init_cnn(S, n_classes=n_classes, seed=seed, device=dev)
+    params = {n: t.detach().clone().to(dev).requires_grad_(True) for n, t in _check_params(params).items()}
+    S, K = params["W1"].shape[0], params["W3"].shape[1]
+    X = _model_input(params, X)
+    N = X.shape[0]
+    y = y.to(dev) if isinstance(y, torch.Tensor) else torch.as_tensor(y, device=dev)
+    if y.dtype.is_floating_point or y.dtype == torch.bool:
+        raise TypeError(f"y: expected integer class labels, got dtype {y.dtype}")
+    if y.ndim == 1:
+        y = y.unsqueeze(1).expand(-1, S)
+    if y.shape != (N, S):
+        raise ValueError(f"y: expected shape ({N},) or ({N}, {S}), got {tuple(y.shape)}")
+    if bool(((y < 0) | (y >= K)).any()):
+        raise ValueError(f"y: labels must lie in [0, {K - 1}]")
+    if mask is None:
+        mask = torch.ones(N, S, dtype=params["W1"].dtype, device=dev)
+    else:
+        mask = as_tensor(mask, "mask", shape=(N, S), dtype=params["W1"].dtype, device=dev)
+        if bool(((mask != 0) & (mask != 1)).any()):
+            raise ValueError("mask: entries must be 0 or 1")
+        if bool((mask.sum(0) == 0).any()):
+            raise ValueError("mask: every model needs at least one training row")
+    freeze = torch.zeros(S, dtype=torch.bool, device=dev)
+    if frozen is not None:
+        freeze = torch.as_tensor(frozen, dtype=torch.bool, device=dev).reshape(-1)
+        if freeze.numel() not in (1, S):
+            raise ValueError(f"frozen: expected one flag or {S} flags (one per model), got {freeze.numel()}")
+        freeze = freeze.expand(S).clone()
+    bs = N if batch_size is None else check_int(batch_size, "batch_size", min_value=1)
+    opt = Adam(list(params.values()), lr=lr, weight_decay=weight_decay)
+    g = generator(seed, torch.device("cpu"))
+    history = torch.zeros(n_epochs, S)
+    if (X_eval is None) != (y_eval is None):
+        raise ValueError("y_eval: give both X_eval and y_eval, or neither")
+    if eval_epochs is None:
+        eval_epochs = list(range(1, n_epochs + 1))
+    eval_epochs = [check_int(e, "eval_epochs", min_value=1, max_value=n_epochs) for e in eval_epochs]
+    evals = torch.zeros(len(eval_epochs), S) if X_eval is not None else None
+    any_frozen = bool(freeze.any())
+    if any_frozen:  # restored after every step: exact, whatever Adam's moments or weight decay do
+        frozen_W1, frozen_b1 = params["W1"].detach()[freeze].clone(), params["b1"].detach()[freeze].clone()
+    n_batches = math.ceil(N / bs)
+    total_steps, step = n_epochs * n_batches, 0
+    for epoch in range(n_epochs):
+        order = torch.randperm(N, generator=g).to(dev) if bs < N else torch.arange(N, device=dev)
+        loss_sum, rows = torch.zeros(S, device=dev), torch.zeros(S, device=dev)
+        for start in range(0, N, bs):
+            idx = order[start : start + bs]
+            m = mask[idx]
+            logits = cnn_forward(params, X[idx])  # (B, S, K)
+            ce = F.cross_entropy(logits.reshape(-1, K), y[idx].reshape(-1), reduction="none").reshape(m.shape)
+            per_model = (ce * m).sum(0) / m.sum(0).clamp(min=1)
+            opt.zero_grad()
+            per_model.sum().backward()  # models are independent: the sum trains each
+            opt.step(lr * 0.5 * (1 + math.cos(math.pi * step / total_steps)))  # cosine decay
+            if any_frozen:
+                with torch.no_grad():
+                    params["W1"][freeze] = frozen_W1
+                    params["b1"][freeze] = frozen_b1
+            step += 1
+            loss_sum += (ce.detach() * m).sum(0)
+            rows += m.sum(0)
+        history[epoch] = (loss_sum / rows).cpu()  # each model's mean over the rows it trained on
+        if not bool(torch.isfinite(history[epoch]).all()):
+            raise Diverged(f"train_cnn: the loss became non-finite at epoch {epoch} (lr={lr} too large?)")
+        if evals is not None and epoch + 1 in eval_epochs:
+            evals[eval_epochs.index(epoch + 1)] = accuracy(params, X_eval, y_eval)
+    out = {"loss": history}
+    if evals is not None:
+        out["eval_acc"], out["eval_epochs"] = evals, torch.tensor(eval_epochs)
+    return {n: t.detach() for n, t in params.items()}, out
+
+
+@torch.no_grad()
+def accuracy(params, X, y) -> torch.Tensor:
+    """Test accuracy (S,) of every model on shared images ``X`` (N, 8, 8) with labels ``y``."""
+    logits = cnn_forward({n: t.detach() for n, t in _check_params(params).items()}, X)
+    y = torch.as_tensor(y, device=logits.device)
+    if y.dtype.is_floating_point or y.dtype == torch.bool:
+        raise TypeError(f"y: expected integer class labels, got dtype {y.dtype}")
+    if y.shape != (logits.shape[0],):
+        raise ValueError(f"y: expected shape ({logits.shape[0]},), got {tuple(y.shape)}")
+    K = logits.shape[-1]
+    if bool(((y < 0) | (y >= K)).any()):
+        raise ValueError(f"y: labels must lie in [0, {K - 1}]")
+    return (logits.argmax(-1) == y[:, None]).float().mean(0).cpu()
+
+
+def activation_maximization(
+    phi: Callable,
+    shape: Sequence[int],
+    l2: float = 1.0,
+    tv: float = 0.0,
+    steps: int = 300,
+    lr: float = 0.05,
+    seed: int = 0,
+    init_scale: float = 1e-2,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    r"""$x^* = \arg\min_x \tfrac{l_2}{2}\|x\|^2 + \mathrm{tv}\,\mathrm{TV}(x) - \langle\Phi(x), e_i\rangle$
+    (Erhan et al. 2009; Mahendran & Vedaldi 2016, eq. 1 with the TV prior of eq. 5).
+
+    ``shape`` is the full shape of the optimised tensor, batch first: ``phi`` maps a
+    tensor of ``shape`` to one scalar per input, shape ``(shape[0],)``, so many units are
+    maximised at once (input ``k`` for unit ``k``; the objective separates over the batch).
+    ``tv`` is one weight, or one per input (shape ``(shape[0],)``), so runs with and without
+    the TV prior share one loop.
+    Adam with a cosine-decayed step from a small seeded random start.  For linear
+    $\Phi(x) = Wx$ and tv = 0 the optimum is $W/l_2$.  Raises ``Diverged`` if it blows up.
+    """
+    phi = check_callable(phi, "phi")
+    if not isinstance(shape, (list, tuple, torch.Size)) or len(shape) < 2:
+        raise TypeError("shape: expected a tuple (batch, ...) with at least two axes")
+    shape = tuple(check_int(s, "shape", min_value=1) for s in shape)
+    l2 = check_positive(l2, "l2")  # > 0: a ReLU net grows linearly, so R must be coercive
+    dev = get_device(device)
+    tv, _ = per_batch(tv, "tv", size=shape[0], allow_zero=True, dtype=dtype, device=dev)  # (batch,)
+    use_tv = bool((tv > 0).any())
+    if use_tv and len(shape) < 3:
+        raise ValueError("shape: a total-variation prior needs two spatial axes (batch, ..., H, W)")
+    steps = check_int(steps, "steps", min_value=1)
+    lr = check_positive(lr, "lr")
+    init_scale = check_positive(init_scale, "init_scale", allow_zero=True)
+    g = generator(seed, torch.device("cpu"))
+    x = (init_scale * torch.randn(*shape, generator=g, dtype=dtype)).to(dev).requires_grad_(True)
+    opt = Adam([x], lr=lr)
+    for step in range(steps):
+        act = phi(x)
+        if not isinstance(act, torch.Tensor) or act.shape != (shape[0],):
+            raise ValueError(f"phi: must return one scalar per input, shape ({shape[0]},)")
+        loss = 0.5 * l2 * (x * x).sum() - act.sum()
+        if use_tv:
+            loss = loss + (tv * total_variation(x)).sum()
+        opt.zero_grad()
+        loss.backward()
+        opt.step(lr * 0.5 * (1 + math.cos(math.pi * step / steps)))  # cosine decay
+        if not bool(torch.isfinite(x).all()):
+            raise Diverged("activation_maximization: the input became non-finite (lower lr?)")
+    return x.detach()

@@ -1,0 +1,263 @@
+"""Lecture 07's drivers: the kernels run for an experiment, and the numbers its claims use.
+
+* :func:`stationary_grid` -- SGLD on the double well for a whole (beta, eta) grid in one
+  batched run: histograms, exact Gibbs density, KS distance, diverged fraction per cell
+  (section 2 and the widget);
+* :func:`arrhenius_fit`    -- the weighted least-squares slope of log(crossing rate) in beta
+  (section 3);
+* :func:`digits_true_and_random` and :func:`sigmoid_loss_sgld` -- the training run the
+  generalization bounds are evaluated on: standardized digits with true and random labels, and
+  full-batch SGLD on a sigmoid-loss linear classifier, every label set's chains in one tensor
+  (section 4).
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from course_lib.core.data import digits
+from course_lib.core.device import generator, get_device
+from course_lib.core.validate import Diverged, as_tensor, check_int, check_labels_pm1, check_positive
+from course_lib.langevin.kernels import (
+    double_well,
+    double_well_grad,
+    gibbs_density,
+    ks_distance,
+    langevin_loop,
+    sgld_run,
+)
+
+__all__ = [
+    "StationaryGrid",
+    "stationary_grid",
+    "arrhenius_fit",
+    "digits_true_and_random",
+    "sigmoid_loss_sgld",
+]
+
+
+# ---------------------------------------------------------------------------------------
+# the (beta, eta) grid behind the widget, in one batched run
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StationaryGrid:
+    betas: tuple
+    etas: tuple
+    edges: np.ndarray        # histogram bin edges (n_bins + 1,)
+    hist: np.ndarray         # (n_beta, n_eta, n_bins) density of the non-diverged chains
+    gibbs_x: np.ndarray      # (G,)
+    gibbs: np.ndarray        # (n_beta, G) exact Gibbs density
+    ks: np.ndarray           # (n_beta, n_eta) KS distance (nan where every chain diverged)
+    diverged: np.ndarray     # (n_beta, n_eta) fraction of chains diverged
+    n_chains: int
+    time: float              # simulated time of the slowest (smallest eta) cell
+
+
+@functools.lru_cache(maxsize=4)
+def _stationary_grid_cached(betas, etas, n_chains, sim_time, seed, n_bins, device_str):
+    dev = torch.device(device_str)
+    B, E = len(betas), len(etas)
+    n_steps = int(math.ceil(sim_time / min(etas)))
+    gen = generator(seed, dev)
+    # start: uniform on [-2, 2] (symmetric, so the well populations start balanced)
+    x0 = (torch.rand(B * E * n_chains, 1, generator=gen, device=dev, dtype=torch.float32) * 4 - 2)
+    beta_c = torch.tensor(betas, dtype=torch.float32, device=dev).repeat_interleave(E * n_chains)
+    eta_c = torch.tensor(etas, dtype=torch.float32, device=dev).repeat_interleave(n_chains).repeat(B)
+    run = sgld_run(double_well_grad, x0, eta_c, beta_c, n_steps, seed=seed + 1, device=dev)
+    xs = run.x[:, 0].reshape(B, E, n_chains).double().cpu()
+    div = run.diverged.reshape(B, E, n_chains).cpu()
+    grid = torch.linspace(-2.5, 2.5, 501, dtype=torch.float64)
+    gibbs = gibbs_density(double_well, torch.tensor(betas, dtype=torch.float64), grid)  # (B, G)
+    # KS per cell on the surviving chains (diverged ones masked out; NaN where none survived)
+    frac = div.float().mean(-1).numpy()
+    edges = np.linspace(-2.5, 2.5, n_bins + 1)
+    ks = ks_distance(xs, grid, gibbs[:, None, :].expand(B, E, -1), valid=~div).numpy()
+    # batched histograms: one bincount over (cell, bin) indices, diverged chains dropped
+    bins = torch.bucketize(xs.clamp(-2.5, 2.5 - 1e-9), torch.tensor(edges[1:-1])).long()
+    cell = torch.arange(B * E).reshape(B, E, 1)
+    flat = (cell * n_bins + bins)[~div]
+    counts = torch.bincount(flat, minlength=B * E * n_bins).reshape(B, E, n_bins).double().numpy()
+    alive = np.maximum((~div).sum(-1).numpy(), 1)[..., None]
+    hist = counts / alive / (edges[1] - edges[0])
+    return StationaryGrid(
+        tuple(betas), tuple(etas), edges, hist, grid.numpy(), gibbs.numpy(), ks, frac, n_chains, n_steps * min(etas)
+    )
+
+
+def stationary_grid(
+    betas=(0.5, 1.0, 2.0, 3.0, 4.0, 6.0),
+    etas=(0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3),
+    n_chains: int = 2000,
+    sim_time: float = 3.0,
+    seed: int = 0,
+    n_bins: int = 60,
+    device=None,
+) -> StationaryGrid:
+    r"""SGLD on the double well for every (beta, eta) pair in **one** batched run (chains of all
+    cells in one tensor, beta and eta per chain); returns histograms, the exact Gibbs density,
+    the KS distance and the fraction of diverged chains per cell.  Cached (same args -> same object)."""
+    betas = tuple(check_positive(b, "betas") for b in betas)
+    etas = tuple(check_positive(e, "etas") for e in etas)
+    if not betas:
+        raise ValueError("betas: need at least one value")
+    if not etas:
+        raise ValueError("etas: need at least one value")
+    n_chains = check_int(n_chains, "n_chains", min_value=10)
+    sim_time = check_positive(sim_time, "sim_time")
+    n_bins = check_int(n_bins, "n_bins", min_value=5)
+    check_int(seed, "seed")
+    dev = get_device(device)
+    return _stationary_grid_cached(betas, etas, n_chains, sim_time, int(seed), n_bins, str(dev))
+
+
+
+# ---------------------------------------------------------------------------------------
+# metastability: the Arrhenius slope
+# ---------------------------------------------------------------------------------------
+def arrhenius_fit(betas, rates, counts) -> tuple[float, float]:
+    r"""Slope of $\log k$ against $\beta$ and its standard error, by weighted least squares.
+
+    The crossing counts are Poisson, so $\mathrm{sd}(\log\hat k) = 1/\sqrt{\text{count}}$: each
+    point is weighted by $\sqrt{\text{count}}$.  Arrhenius/Kramers predict slope $-\Delta U$.
+    """
+    b = as_tensor(betas, "betas", ndim=1, dtype=torch.float64, min_size=2).numpy()
+    r = as_tensor(rates, "rates", shape=(len(b),), dtype=torch.float64).numpy()
+    c = as_tensor(counts, "counts", shape=(len(b),), dtype=torch.float64).numpy()
+    if (r <= 0).any() or (c <= 0).any():
+        raise ValueError("counts: every beta needs at least one crossing (log of a zero rate)")
+    wts = np.sqrt(c)  # 1/sd of log(rate)
+    A = np.stack([b, np.ones_like(b)], 1)
+    coef, *_ = np.linalg.lstsq(A * wts[:, None], np.log(r) * wts, rcond=None)
+    cov = np.linalg.inv((A * wts[:, None]).T @ (A * wts[:, None]))
+    return float(coef[0]), math.sqrt(cov[0, 0])
+
+
+# ---------------------------------------------------------------------------------------
+# generalization: SGLD on a (non-convex) sigmoid-loss classifier, many chains at once
+# ---------------------------------------------------------------------------------------
+def digits_true_and_random(n_train: int = 300, seed: int = 0):
+    """Digits 0-4 (label -1) against 5-9 (+1), with a second, random label set.
+
+    Features: standardized pixels plus a bias, each vector scaled to norm 1 (so a sigmoid-loss
+    linear model is 1/4-Lipschitz).  A random permutation (``seed``) puts ``n_train`` images in
+    the training set and the rest in the test set.  Returns ``X_train, Y_train, X_test, Y_test``
+    with ``Y`` of shape (2, rows): row 0 the true labels, row 1 fair coin flips.
+    """
+    n_train = check_int(n_train, "n_train", min_value=1, max_value=1796)
+    seed = check_int(seed, "seed")
+    images, labels = digits(torch.float64)  # scikit-learn's shipped digits (course_lib.core.data)
+    X = images.reshape(len(labels), -1)
+    X = (X - X.mean(0)) / X.std(0).clamp_min(1e-3)
+    X = torch.cat([X, torch.ones(len(labels), 1, dtype=torch.float64)], 1)
+    X = X / X.norm(dim=1, keepdim=True)
+    y_true = torch.where(labels >= 5, 1.0, -1.0).double()
+    g = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(len(labels), generator=g)
+    y_rand = torch.where(torch.rand(len(labels), generator=g) < 0.5, 1.0, -1.0).double()
+    tr, te = perm[:n_train], perm[n_train:]
+    Y = torch.stack([y_true, y_rand])
+    return X[tr], Y[:, tr], X[te], Y[:, te]
+
+
+def sigmoid_loss_sgld(
+    X_train,
+    y_train,
+    X_test,
+    y_test,
+    step_size: float,
+    beta: float,
+    lam: float,
+    n_steps: int,
+    n_chains: int = 32,
+    record_every: int = 10,
+    seed: int = 0,
+    device=None,
+):
+    r"""Train linear classifiers with the bounded, non-convex sigmoid loss
+    $f(w;x,y) = \sigma(-y\,w^\top x) \in [0,1]$ on $F(w) = \frac1n\sum_i f(w;z_i) + \frac\lambda2\|w\|^2$
+    by SGLD (full batch), ``n_chains`` chains at once, started from the prior
+    $w_0 \sim N(0, I/(\lambda\beta))$ as in Mou et al. (2018, Sec. 5).
+
+    ``y_train`` (n,) and ``y_test`` (m,) give one label set; (G, n) and (G, m) give G label sets
+    (e.g. true and random labels) trained together in one tensor program, ``n_chains`` each, and
+    a list of G results is returned.
+
+    Returns per-step data-gradient energy ``grad_sq[k]`` $= \mathbb E\|\nabla F_S(w_k)\|^2$ (mean over
+    chains, regularizer excluded), and at every ``record_every`` steps the mean train and test
+    loss and their gap (the generalization error of the randomized predictor).
+    """
+    dev = get_device(device)
+    Xtr = as_tensor(X_train, "X_train", ndim=2, device=dev)
+    n, d = Xtr.shape
+    ytr = as_tensor(y_train, "y_train", ndim=(1, 2), dtype=Xtr.dtype, device=dev)
+    batched = ytr.ndim == 2
+    if ytr.shape[-1] != n:
+        raise ValueError(f"y_train: expected {n} labels per set (one per training row), got {ytr.shape[-1]}")
+    Xte = as_tensor(X_test, "X_test", shape=(None, d), dtype=Xtr.dtype, device=dev)
+    yte = as_tensor(y_test, "y_test", shape=(ytr.shape[0], Xte.shape[0]) if batched else (Xte.shape[0],),
+                    dtype=Xtr.dtype, device=dev)
+    check_labels_pm1(ytr, "y_train")
+    check_labels_pm1(yte, "y_test")
+    eta = check_positive(step_size, "step_size")
+    beta = check_positive(beta, "beta")
+    lam = check_positive(lam, "lam")
+    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    n_chains = check_int(n_chains, "n_chains", min_value=1)
+    record_every = check_int(record_every, "record_every", min_value=1)
+    ytr2, yte2 = (ytr, yte) if batched else (ytr[None], yte[None])
+    G, C = ytr2.shape[0], n_chains
+    gen = generator(seed, dev)
+    w0 = torch.randn(G * C, d, generator=gen, device=dev, dtype=Xtr.dtype) / math.sqrt(lam * beta)
+    grad_sq = []
+    XtrY_T = (Xtr[None] * ytr2[:, :, None]).transpose(1, 2)  # (G, d, n): columns y_i x_i
+    XteY_T = (Xte[None] * yte2[:, :, None]).transpose(1, 2)  # (G, d, m)
+    XtrY = XtrY_T.transpose(1, 2).contiguous()                 # (G, n, d)
+
+    def grad_U(w):
+        s = torch.sigmoid(-torch.bmm(w.view(G, C, d), XtrY_T))  # (G, C, n) = f(w; z_i)
+        g = torch.bmm(s * (s - 1) / n, XtrY)                     # (G, C, d) grad of the data term
+        grad_sq.append((g * g).sum(2).mean(1))                   # (G,)
+        return torch.add(g.view(G * C, d), w, alpha=lam)
+
+    steps, train, test, test_se = [], [], [], []
+
+    def losses(k, w):
+        if k % record_every == 0 or k == n_steps:
+            steps.append(k)
+            wg = w.view(G, C, d)
+            train.append(torch.sigmoid(-torch.bmm(wg, XtrY_T)).mean(2))  # (G, C)
+            per_image = torch.sigmoid(-torch.bmm(wg, XteY_T))            # (G, C, m)
+            test.append(per_image.mean(2))
+            test_se.append(per_image.mean(1).std(1) / math.sqrt(per_image.shape[2]))
+
+    losses(0, w0)
+    eta_t = torch.full((G * C, 1), eta, dtype=Xtr.dtype, device=dev)
+    beta_t = torch.full((G * C, 1), beta, dtype=Xtr.dtype, device=dev)
+    _, _, diverged, _ = langevin_loop(grad_U, w0, eta_t, beta_t, n_steps, generator(seed + 1, dev), observer=losses)
+    if bool(diverged.any()):
+        raise Diverged(f"step_size: {int(diverged.sum())} chains diverged; reduce step_size")
+    train_t, test_t = torch.stack(train), torch.stack(test)  # (records, G, C)
+    gap_t = test_t - train_t
+    gap_se = torch.sqrt(gap_t.var(2) / C + torch.stack(test_se) ** 2)  # chains' spread + finite test set
+    gsq = torch.stack(grad_sq)  # (n_steps, G) for steps k = 0 .. n_steps-1
+    out = [
+        {
+            "steps": np.array(steps),
+            "train_loss": train_t[:, i].mean(1).cpu().numpy(),
+            "test_loss": test_t[:, i].mean(1).cpu().numpy(),
+            "gap": gap_t[:, i].mean(1).cpu().numpy(),
+            "gap_se": gap_se[:, i].cpu().numpy(),
+            "grad_sq": gsq[:, i].cpu().numpy(),
+            "step_sizes": np.full(n_steps, eta),
+            "n": n,
+            "beta": beta,
+            "lam": lam,
+        }
+        for i in range(G)
+    ]
+    return out if batched else out[0]
+

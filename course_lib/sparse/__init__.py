@@ -1,0 +1,79 @@
+"""Sparse representations (lecture 04): soft thresholding, ISTA/FISTA, basis pursuit, OMP, ReLU.
+
+Modules (imports run one way: widget -> experiments -> kernels -> course_lib.core):
+
+* :mod:`~course_lib.sparse.kernels` -- pure, batched tensor functions and their argument checks:
+  ``soft_threshold``, ``ista``/``fista`` (one loop, ``_proximal_gradient``), ``lasso_objective``,
+  ``lasso_duality_gap``, ``basis_pursuit`` (HiGHS LPs), ``omp``, ``thresholding``, coherence,
+  the l1 phase-transition theory, ``layered_thresholding`` = ``relu_network``, random problems.
+* :mod:`~course_lib.sparse.experiments` -- drivers run by the lecture: ``recovery_experiment``,
+  ``phase_diagram``, ``transition_point``, ``multilayer_experiment``, ``compare_with_sklearn``.
+* :mod:`~course_lib.sparse.widget` -- ``build_sparse_coding_widget`` and the lecture's figures.
+* :mod:`~course_lib.sparse.exercises` -- ``exercise_soft_threshold``, ``exercise_ista_step``.
+
+Every name below keeps its old path: ``from course_lib import sparse; sparse.fista(...)``.
+"""
+from __future__ import annotations
+
+from course_lib.sparse.exercises import exercise_ista_step, exercise_soft_threshold
+from course_lib.sparse.experiments import (
+    compare_with_sklearn,
+    multilayer_experiment,
+    phase_diagram,
+    recovery_experiment,
+    transition_point,
+)
+from course_lib.sparse.kernels import (
+    basis_pursuit,
+    coherence_sparsity_bound,
+    fista,
+    gaussian_dictionary,
+    ista,
+    l1_statistical_dimension,
+    l1_transition_curve,
+    l1_transition_sparsity,
+    lasso_duality_gap,
+    lasso_objective,
+    layered_thresholding,
+    mutual_coherence,
+    nonneg_soft_threshold,
+    omp,
+    relu_network,
+    soft_threshold,
+    sparse_codes,
+    spectral_dictionary,
+    thresholding,
+    two_layer_dictionaries,
+)
+from course_lib.sparse.widget import build_sparse_coding_widget
+
+__all__ = [
+    "soft_threshold",
+    "nonneg_soft_threshold",
+    "lasso_objective",
+    "lasso_duality_gap",
+    "ista",
+    "fista",
+    "basis_pursuit",
+    "omp",
+    "thresholding",
+    "mutual_coherence",
+    "coherence_sparsity_bound",
+    "l1_statistical_dimension",
+    "l1_transition_curve",
+    "l1_transition_sparsity",
+    "layered_thresholding",
+    "relu_network",
+    "gaussian_dictionary",
+    "spectral_dictionary",
+    "sparse_codes",
+    "recovery_experiment",
+    "phase_diagram",
+    "transition_point",
+    "two_layer_dictionaries",
+    "multilayer_experiment",
+    "compare_with_sklearn",
+    "build_sparse_coding_widget",
+    "exercise_soft_threshold",
+    "exercise_ista_step",
+]

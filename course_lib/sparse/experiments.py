@@ -1,0 +1,280 @@
+"""Experiment drivers of lecture 04: many random problems in one batch, and the numbers its claims use.
+
+* :func:`recovery_experiment` -- exact recovery by l1, OMP and thresholding over cells (m, s);
+  :func:`phase_diagram` lays a (delta, rho) grid out as such cells; :func:`transition_point`
+  reads a success curve's 50 % point.
+* :func:`multilayer_experiment` -- layered thresholding (the ReLU forward pass) against layered
+  basis pursuit on a two-layer sparse model.
+* :func:`compare_with_sklearn` -- our batched FISTA against scikit-learn's ``Lasso`` (also the
+  ``make bench`` entry in ``benchmarks/kernels.py``).
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from course_lib.core.device import generator, get_device
+from course_lib.core.validate import as_tensor, check_int, check_positive
+from course_lib.sparse.kernels import (
+    basis_pursuit,
+    coherence_sparsity_bound,
+    fista,
+    gaussian_dictionary,
+    lasso_duality_gap,
+    lasso_objective,
+    layered_thresholding,
+    mutual_coherence,
+    omp,
+    sparse_codes,
+    thresholding,
+    two_layer_dictionaries,
+)
+
+__all__ = [
+    "recovery_experiment",
+    "phase_diagram",
+    "transition_point",
+    "multilayer_experiment",
+    "compare_with_sklearn",
+]
+
+
+# ----------------------------------------------------------------------------- recovery over (m, s) cells
+def _recovered(x_hat: torch.Tensor, x: torch.Tensor, rtol: float) -> torch.Tensor:
+    return (x_hat - x).norm(dim=0) <= rtol * x.norm(dim=0).clamp_min(1e-300)
+
+
+def recovery_experiment(
+    n: int,
+    m,
+    sparsity,
+    n_trials: int,
+    *,
+    seed: int = 0,
+    methods: Sequence[str] = ("l1", "omp", "thresholding"),
+    amplitudes: str = "gaussian",
+    rtol: float = 1e-4,
+    chunk: int = 8,
+    progress: bool = False,
+    device=None,
+) -> dict:
+    r"""Exact-recovery rates over cells $(m_c, s_c)$, ``n_trials`` random problems per cell, all in
+    one batch: a fresh Gaussian $D$ (unit columns) and a random $s$-sparse $x$ per problem; success
+    when $\|\hat x - x\| \le$ ``rtol`` $\|x\|$ (Donoho & Tanner 2009).  Cells with $m_c < \max m$
+    are zero-padded (the extra equations read $0 = 0$).
+
+    Returns ``rate[method]`` (cells,), ``success[method]`` (cells, trials), ``coherence_ok``
+    (cells, trials: $s < \tfrac12(1+1/\mu(D))$), and the problems ``D, x, y`` and estimates ``x_hat``."""
+    n = check_int(n, "n", min_value=2)
+    n_trials = check_int(n_trials, "n_trials", min_value=1)
+    rtol = check_positive(rtol, "rtol")
+    ms = np.atleast_1d(np.asarray(m))
+    ss = np.atleast_1d(np.asarray(sparsity))
+    if ms.dtype.kind not in "iu" or ms.ndim != 1:
+        raise TypeError("m: expected an int or a 1-D array of ints")
+    if ss.dtype.kind not in "iu" or ss.ndim != 1:
+        raise TypeError("sparsity: expected an int or a 1-D array of ints")
+    if ms.size == 1 and ss.size > 1:
+        ms = np.full(ss.size, ms[0])
+    if ss.size == 1 and ms.size > 1:
+        ss = np.full(ms.size, ss[0])
+    if ms.size != ss.size:
+        raise ValueError(f"sparsity: {ss.size} values do not match {ms.size} values of m")
+    if np.any(ms < 1) or np.any(ms >= n):
+        raise ValueError(f"m: every value must lie in [1, {n - 1}]")
+    if np.any(ss < 1) or np.any(ss > ms):
+        raise ValueError("sparsity: every value must lie in [1, m]")
+    methods = tuple(methods)
+    unknown = set(methods) - {"l1", "omp", "thresholding"}
+    if unknown or not methods:
+        raise ValueError(f"methods: expected some of 'l1', 'omp', 'thresholding', got {methods}")
+    dev = get_device(device)
+    cells = ms.size
+    m_cell = np.repeat(ms, n_trials)
+    s_cell = np.repeat(ss, n_trials)
+    mmax = int(ms.max())
+    B = cells * n_trials
+    D = gaussian_dictionary(mmax, n, B, seed=seed, device=dev)
+    row_mask = torch.arange(mmax, device=dev)[None, :, None] < torch.as_tensor(m_cell, device=dev)[:, None, None]
+    D = D * row_mask
+    D = D / D.norm(dim=1, keepdim=True)  # unit columns in the first m_c coordinates
+    x = sparse_codes(n, s_cell, seed=seed + 1, amplitudes=amplitudes, device=dev)
+    y = (D @ x.T[:, :, None])[..., 0].T  # (mmax, B)
+    mu = mutual_coherence(D)
+    s_t = torch.as_tensor(s_cell, device=dev)
+    out = {
+        "m": ms,
+        "sparsity": ss,
+        "n": n,
+        "D": D,
+        "x": x,
+        "y": y,
+        "coherence": mu.reshape(cells, n_trials),
+        "coherence_ok": (s_t < coherence_sparsity_bound(mu)).reshape(cells, n_trials),
+        "x_hat": {},
+        "success": {},
+        "rate": {},
+    }
+    for meth in methods:
+        if meth == "l1":
+            xh = basis_pursuit(D, y, chunk=chunk, progress=progress)
+        elif meth == "omp":
+            xh = omp(D, y, s_t)
+        else:
+            xh = thresholding(D, y, s_t)
+        ok = _recovered(xh, x, rtol).reshape(cells, n_trials)
+        out["x_hat"][meth] = xh
+        out["success"][meth] = ok
+        out["rate"][meth] = ok.double().mean(1)
+    return out
+
+
+def phase_diagram(n: int, deltas, rhos, n_trials: int, *, seed: int = 0, progress: bool = False,
+                  device=None) -> np.ndarray:
+    r"""l1 exact-recovery rate on the grid undersampling $\delta = m/n$ x sparsity $\rho = s/m$
+    (Donoho & Tanner 2009): cell $(\delta, \rho)$ has $m = \mathrm{round}(\delta n)$ and
+    $s = \max(1, \mathrm{round}(\rho m))$, ``n_trials`` problems with $\pm1$ codes, all one batch
+    (:func:`recovery_experiment`).  Returns the rates, shape ``(len(deltas), len(rhos))``."""
+    n = check_int(n, "n", min_value=2)
+    deltas = np.atleast_1d(np.asarray(deltas, dtype=float))
+    rhos = np.atleast_1d(np.asarray(rhos, dtype=float))
+    if deltas.ndim != 1 or rhos.ndim != 1:
+        raise ValueError("deltas: expected 1-D grids of deltas and rhos")
+    ms = np.round(deltas * n).astype(int)
+    cells_m = np.repeat(ms, rhos.size)
+    cells_s = np.maximum(1, np.round(np.tile(rhos, ms.size) * cells_m)).astype(int)
+    res = recovery_experiment(n, cells_m, cells_s, n_trials, seed=seed, methods=("l1",), amplitudes="sign",
+                              progress=progress, device=device)
+    return res["rate"]["l1"].cpu().numpy().reshape(ms.size, rhos.size)
+
+
+def transition_point(sparsities, rate, n_trials: int) -> tuple[float, float]:
+    r"""Where a decreasing success curve on a unit-step integer grid falls from 1 to 0:
+    $s_{\min} - \tfrac12 + \sum_s \mathrm{rate}(s)$ (the 50 % point of a step), with its binomial
+    standard error $\sqrt{\sum_s r(1-r)/T}$ over ``n_trials`` $= T$ problems per point."""
+    s = np.asarray(sparsities)
+    r = np.asarray(rate, dtype=float)
+    if r.shape != s.shape or r.ndim != 1:
+        raise ValueError(f"rate: expected one rate per sparsity, shape {s.shape}, got {r.shape}")
+    n_trials = check_int(n_trials, "n_trials", min_value=1)
+    return s[0] - 0.5 + r.sum(), np.sqrt((r * (1 - r)).sum() / n_trials)
+
+
+# ----------------------------------------------------------------------------- two-layer model
+
+def multilayer_experiment(
+    contrasts,
+    n_trials: int,
+    *,
+    m: int = 64,
+    sparsity: int = 2,
+    seed: int = 0,
+    rtol: float = 1e-4,
+    device=None,
+) -> dict:
+    r"""Two-layer nonnegative sparse model $X = D_1\Gamma_1$, $\Gamma_1 = D_2\Gamma_2$ (Papyan et al. 2017)
+    with the dictionaries of :func:`two_layer_dictionaries`; $\Gamma_2 \ge 0$ has ``sparsity``
+    nonzeros whose magnitudes span $[c, 1]$ (contrast $c = |\Gamma|_{\min}/|\Gamma|_{\max}$), one at 1
+    and one at $c$.  All contrasts and trials run as one batch.
+
+    Layered thresholding counts as a success when at each layer *some* threshold separates the
+    support ($\min_{\rm on} > \max_{\rm off}$ of $D_i^\top\hat\Gamma_{i-1}$); it then uses the midpoint
+    $\beta_i$ (one per signal), so this is the best any choice of thresholds can do.  Layered basis
+    pursuit (nonnegative) solves $\min 1^\top\Gamma_1$ s.t. $D_1\Gamma_1 = X$, $\Gamma_1\ge0$, then the
+    same for $D_2\Gamma_2 = \hat\Gamma_1$.  Returns success per (contrast, trial) and rates."""
+    c = as_tensor(contrasts, "contrasts", ndim=1)
+    if bool((c <= 0).any()) or bool((c > 1).any()):
+        raise ValueError("contrasts: every value must lie in (0, 1]")
+    n_trials = check_int(n_trials, "n_trials", min_value=1)
+    rtol = check_positive(rtol, "rtol")
+    dev = get_device(device)
+    D1, D2 = two_layer_dictionaries(m, device=dev)
+    n2 = D2.shape[1]
+    s2 = check_int(sparsity, "sparsity", min_value=2, max_value=n2)
+    g = generator(seed, dev)
+    C = c.shape[0]
+    B = C * n_trials
+    cb = c.to(dev).repeat_interleave(n_trials)
+    u = torch.rand(B, s2, generator=g, device=dev, dtype=torch.float64)
+    u[:, 0], u[:, 1] = 1.0, 0.0  # one magnitude at 1, one at c, the rest uniform in [c, 1]
+    mags = cb[:, None] + (1 - cb[:, None]) * u
+    support = torch.rand(B, n2, generator=g, device=dev).argsort(1)[:, :s2]
+    G2 = torch.zeros(B, n2, dtype=torch.float64, device=dev).scatter(1, support, mags).T  # (n2, B)
+    G1 = D2 @ G2
+    X = D1 @ G1
+
+    def separable(D, code_in, true_code):
+        z = D.T @ code_in
+        on = true_code > 0
+        lo = torch.where(on, z, torch.full_like(z, math.inf)).amin(0)
+        hi = torch.where(on, torch.full_like(z, -math.inf), z).amax(0)
+        return lo > hi, (0.5 * (lo + hi)).clamp_min(0)[None, :]
+
+    ok1, beta1 = separable(D1, X, G1)
+    (G1_hat,) = layered_thresholding(X, [D1], [beta1])
+    ok2, beta2 = separable(D2, G1_hat, G2)
+    G1_thr, G2_thr = layered_thresholding(X, [D1, D2], [beta1, beta2])
+    thr_ok = ok1 & ok2
+    G1_bp = basis_pursuit(D1, X, nonneg=True)
+    G2_bp = basis_pursuit(D2, G1_bp, nonneg=True)
+    bp_ok = _recovered(G1_bp, G1, rtol) & _recovered(G2_bp, G2, rtol)
+    return {
+        "contrasts": c.cpu().numpy(),
+        "layer1_success": ok1.reshape(C, n_trials),
+        "thresholding_success": thr_ok.reshape(C, n_trials),
+        "bp_success": bp_ok.reshape(C, n_trials),
+        "thresholding_rate": thr_ok.reshape(C, n_trials).double().mean(1),
+        "bp_rate": bp_ok.reshape(C, n_trials).double().mean(1),
+        "D1": D1,
+        "D2": D2,
+        "Gamma1": G1,
+        "Gamma2": G2,
+        "Gamma2_thresholding": G2_thr,
+        "max_layer1_nonzeros": int((G1 > 0).sum(0).max()),
+    }
+
+
+# ----------------------------------------------------------------------------- FISTA vs scikit-learn
+def compare_with_sklearn(
+    m: int = 100, n: int = 200, batch: int = 16, n_iter: int = 5000, *, tol: float = 1e-10, seed: int = 5, device=None
+) -> dict:
+    r"""Our batched FISTA against scikit-learn's ``Lasso`` (coordinate descent) on the same problems.
+
+    sklearn minimises $\tfrac1{2m}\|y-Dx\|^2 + \alpha\|x\|_1$, i.e. our objective divided by $m$ when
+    $\alpha = \beta/m$; both solutions are scored with :func:`lasso_objective` and certified with
+    :func:`lasso_duality_gap`.  Returns per-problem objectives and gaps, and wall times in seconds."""
+    from sklearn.linear_model import Lasso
+
+    m = check_int(m, "m", min_value=2)
+    n = check_int(n, "n", min_value=2)
+    batch = check_int(batch, "batch", min_value=1)
+    n_iter = check_int(n_iter, "n_iter", min_value=1)
+    tol = check_positive(tol, "tol")
+    dev = get_device(device)
+    D = gaussian_dictionary(m, n, seed=seed, device=dev)
+    x = sparse_codes(n, [max(1, m // 10)] * batch, seed=seed + 1, device=dev)
+    Y = D @ x + 0.01 * torch.randn(m, batch, generator=generator(seed + 2, dev), device=dev, dtype=torch.float64)
+    beta = 0.1 * float((D.T @ Y).abs().max())
+    t0 = time.perf_counter()
+    x_f = fista(D, Y, beta, n_iter, tol=tol)  # the same stopping rule as sklearn
+    t_f = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    las = Lasso(alpha=beta / m, fit_intercept=False, tol=tol, max_iter=100_000).fit(D.cpu().numpy(), Y.cpu().numpy())
+    t_s = time.perf_counter() - t0
+    x_s = torch.as_tensor(np.atleast_2d(las.coef_), device=dev).T
+    return {
+        "beta": beta,
+        "fista_s": t_f,
+        "sklearn_s": t_s,
+        "fista_objective": lasso_objective(D, Y, x_f, beta),
+        "sklearn_objective": lasso_objective(D, Y, x_s, beta),
+        "fista_gap": lasso_duality_gap(D, Y, x_f, beta),
+        "sklearn_gap": lasso_duality_gap(D, Y, x_s, beta),
+        "sklearn_iterations": int(np.max(las.n_iter_)),
+        "sklearn_converged": bool(np.max(las.n_iter_) < 100_000),
+        "max_coef_diff": float((x_f - x_s).abs().max()),
+    }
