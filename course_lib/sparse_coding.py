@@ -19,7 +19,15 @@ import torch
 from course_lib.core.data import sample_photographs
 from course_lib.core.device import generator, get_device
 from course_lib.core.exercises import Case, Exercise
-from course_lib.core.validate import Diverged, as_tensor, check_in_range, check_int, check_positive
+from course_lib.core.validate import (
+    Diverged,
+    as_tensor,
+    check_bool,
+    check_in_range,
+    check_int,
+    check_positive,
+    per_batch,
+)
 
 __all__ = [
     "whiten",
@@ -68,8 +76,7 @@ def natural_patches(
     """
     size = check_int(size, "size", min_value=2, max_value=64)
     n = check_int(n, "n", min_value=1)
-    if not isinstance(whiten, bool):
-        raise TypeError(f"whiten: expected a bool, got {type(whiten).__name__}")
+    whiten = check_bool(whiten, "whiten")
     dev = get_device(device)
     images = sample_photographs(torch.float64)
     images = [_whiten(im) if whiten else im - im.mean() for im in images]
@@ -176,13 +183,7 @@ def learn_dictionary(
     K = check_int(n_atoms, "n_atoms", min_value=1)
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     n_inner = check_int(n_inner, "n_inner", min_value=1)
-    scalar = not (isinstance(lam, (torch.Tensor, np.ndarray, list, tuple)) and np.ndim(lam) > 0)
-    if scalar:
-        lams = torch.tensor([check_positive(lam, "lam", allow_zero=True)], dtype=X.dtype, device=dev)
-    else:
-        lams = as_tensor(lam, "lam", ndim=1, dtype=X.dtype, device=dev)
-        if bool((lams < 0).any()):
-            raise ValueError("lam: every value must be >= 0")
+    lams, batched = per_batch(lam, "lam", allow_zero=True, dtype=X.dtype, device=dev)  # (L,)
     n, d = X.shape
     L = lams.shape[0]
     Xt = X.T.unsqueeze(0)  # (1, d, n), shared by all lambdas
@@ -207,7 +208,7 @@ def learn_dictionary(
         D, A = _renormalize(D, A)  # a collapsed (zero) atom turns into NaN here, caught below
         if not bool(torch.isfinite(D).all()):
             raise Diverged(f"learn_dictionary: non-finite atoms at iteration {it}")
-    if scalar:
+    if not batched:
         return D[0], A[0]
     return D, A
 
@@ -220,12 +221,12 @@ def sparse_coding_energy(patches, D, A, lam) -> torch.Tensor:
     A = as_tensor(A, "A", ndim=D.ndim, dtype=X.dtype, device=X.device)
     if D.shape[-2] != X.shape[1] or A.shape[-1] != X.shape[0] or A.shape[-2] != D.shape[-1]:
         raise ValueError(f"A: shapes do not match patches {tuple(X.shape)} and D {tuple(D.shape)}")
-    lam_t = as_tensor(lam, "lam", ndim=(0, 1), dtype=X.dtype, device=X.device)
-    if bool((lam_t < 0).any()):
-        raise ValueError("lam: must be >= 0")
-    if lam_t.ndim == 1 and (D.ndim == 2 or lam_t.shape[0] != D.shape[0]):
-        raise ValueError(f"lam: expected a scalar{'' if D.ndim == 2 else f' or {D.shape[0]} values (one per dictionary)'}, "
-                         f"got {lam_t.shape[0]} values")
+    lam_t, batched = per_batch(lam, "lam", size=D.shape[0] if D.ndim == 3 else None, allow_zero=True,
+                               dtype=X.dtype, device=X.device)
+    if D.ndim == 2:  # one dictionary: one lambda, and a scalar energy
+        if batched:
+            raise ValueError(f"lam: expected a scalar for a single dictionary, got {lam_t.numel()} values")
+        lam_t = lam_t[0]
     fit = 0.5 * ((X.T - D @ A) ** 2).sum((-2, -1)) / X.shape[0]
     l1 = A.abs().sum((-2, -1)) / X.shape[0]
     return fit + lam_t * l1
@@ -304,7 +305,9 @@ def peak_frequency(atoms, pad: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
     return fy.flatten()[idx], fx.flatten()[idx]
 
 
-def grating_responses(atom, fy: float, fx: float, n_phases: int = 16, pool: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def grating_responses(
+    atom, fy: float, fx: float, n_phases: int = 16, pool: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
     r"""Responses of a "simple cell" (the rectified atom, $\max(0,\langle\phi, g_\varphi\rangle)$)
     and a "complex cell" (max-pooling that simple cell over all shifts in a
     $(2\,\mathrm{pool}+1)^2$ window) to gratings $g_\varphi(r) = \cos(2\pi f\cdot r + \varphi)$,

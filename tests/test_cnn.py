@@ -1,5 +1,6 @@
 """Tests for course_lib.cnn (lecture 02): equivariance, shared-weight gradient, batched CNN,
-activation maximisation, widget, and bad-input errors."""
+activation maximisation, the lecture's bookkeeping and figures, widget, and bad-input errors.
+(The hand-written Adam it trains with is tested against torch.optim in tests/test_optim.py.)"""
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from course_lib import cnn
+from course_lib.cnn.kernels import _pool2
 from course_lib.core.validate import Diverged
 from tests.helpers import assert_rejects
 
@@ -75,9 +77,9 @@ def test_shared_images_equal_per_model_copies():
 def test_pooling_without_autograd_equals_max_pool2d():
     z = torch.randn(3, 5, 8, 8, generator=G)
     with torch.no_grad():
-        assert torch.equal(cnn._pool2(z), F.max_pool2d(z, 2))
+        assert torch.equal(_pool2(z), F.max_pool2d(z, 2))
     zg = z.clone().requires_grad_(True)
-    assert torch.equal(cnn._pool2(zg).detach(), F.max_pool2d(z, 2))
+    assert torch.equal(_pool2(zg).detach(), F.max_pool2d(z, 2))
 
 
 def test_conv1_unit_phi_reads_the_first_layer_at_the_centre():
@@ -88,23 +90,6 @@ def test_conv1_unit_phi_reads_the_first_layer_at_the_centre():
     got = cnn.conv1_unit_phi(p, units, model=1, pre_activation=True)(x)
     assert torch.allclose(got, z1[torch.arange(8), 1, units, 4, 4], atol=1e-6)
     assert torch.allclose(cnn.conv1_unit_phi(p, units, model=1)(x), torch.relu(got))
-
-
-def test_adam_matches_torch_optim():
-    from torch.optim import Adam
-
-    w0 = [torch.randn(4, 3, generator=G, dtype=torch.float64), torch.randn(5, generator=G, dtype=torch.float64)]
-    for wd in (0.0, 0.1):
-        ours = [w.clone().requires_grad_(True) for w in w0]
-        ref = [w.clone().requires_grad_(True) for w in w0]
-        opt_ours, opt_ref = cnn._Adam(ours, lr=0.05, weight_decay=wd), Adam(ref, lr=0.05, weight_decay=wd)
-        for _ in range(7):
-            for ws, opt in ((ours, opt_ours), (ref, opt_ref)):
-                opt.zero_grad()
-                (ws[0].sin().sum() + (ws[1] ** 3).sum()).backward()
-                opt.step()
-        for a, b in zip(ours, ref):
-            assert torch.allclose(a, b, atol=1e-12)
 
 
 def test_train_cnn_learns_and_freezes():
@@ -176,13 +161,17 @@ def test_widget_moves_update_figure():
     before = np.array(ui.figure.data[3].z, dtype=float)
     ui.controls["lam"].value = 1
     after = np.array(ui.figure.data[3].z, dtype=float)
-    assert np.allclose(after, np.array(ui.state["tiles"][1], dtype=float), equal_nan=True) and not np.allclose(before, after, equal_nan=True)
+    assert np.allclose(after, np.array(ui.state["tiles"][1], dtype=float), equal_nan=True)
+    assert not np.allclose(before, after, equal_nan=True)
     assert np.isfinite(np.array(ui.figure.data[3].z, dtype=float)).all()  # JSON-safe: no NaN
 
 
 def test_exercise_solution_passes_and_wrong_fails():
     ex = cnn.exercise_shift_test()
-    good = lambda f, x, dy, dx: float((f(torch.roll(x, (dy, dx), (-2, -1))) - torch.roll(f(x), (dy, dx), (-2, -1))).abs().max())  # noqa: E731
+
+    def good(f, x, dy, dx):
+        return float((f(torch.roll(x, (dy, dx), (-2, -1))) - torch.roll(f(x), (dy, dx), (-2, -1))).abs().max())
+
     assert ex.check(good, strict=True)
     assert not ex.check(lambda f, x, dy, dx: 0.0)
 
@@ -267,3 +256,73 @@ def test_conv1_unit_phi_rejects_bad_unit_and_model():
     init = cnn.init_cnn(2, seed=0)
     assert_rejects(cnn.conv1_unit_phi, "unit_index", init, 99)
     assert_rejects(cnn.conv1_unit_phi, "model", init, 0, model=5)
+
+
+# -- the lecture's bookkeeping (cnn.experiments) and figures (cnn.widget) --------------------------
+def test_receptive_field_and_placed_filters():
+    rf = cnn.receptive_field_mask(5)
+    assert rf.sum() == 25 and rf[2:7, 2:7].all() and not rf[1].any() and not rf[:, 7].any()
+    p = cnn.init_cnn(2, seed=5)
+    placed = cnn.filters_in_image(p, model=1)
+    assert torch.equal(placed[:, 2:7, 2:7], p["W1"][1]) and float(placed[:, ~rf].abs().sum()) == 0.0
+    # a linear conv unit with the L2 prior is maximised by its filter, placed at the centre
+    x = cnn.activation_maximization(cnn.conv1_unit_phi(p, model=1, pre_activation=True), (8, 8, 8), l2=1.0,
+                                    steps=300, lr=0.05, init_scale=0.0)
+    assert torch.allclose(x, placed, atol=1e-3)
+    assert_rejects(cnn.filters_in_image, "model", p, model=2)
+
+
+def test_top_digits_are_the_most_exciting_images():
+    p = cnn.init_cnn(1, seed=6)
+    Xd = torch.rand(30, 8, 8, generator=G)
+    top = cnn.top_digits(p, Xd, 4)
+    _, z1, _ = cnn.cnn_forward(p, Xd, return_features=True)
+    score = z1[:, 0].flatten(2).max(-1).values  # (N, C1)
+    for k in range(8):
+        assert set(top[k].tolist()) == set(score[:, k].argsort(descending=True)[:4].tolist())
+
+
+def test_few_shot_rows_draw_per_class_without_replacement_and_are_seeded():
+    y = torch.arange(60) % 10
+    rows = cnn.few_shot_rows(y, range(5, 10), n_seeds=3, per_class=4, seed=3)
+    assert rows.shape == (20, 3)
+    for s in range(3):
+        assert y[rows[:, s]].tolist() == [c for c in range(5, 10) for _ in range(4)]
+        assert len(set(rows[:, s].tolist())) == 20
+    assert torch.equal(rows, cnn.few_shot_rows(y, range(5, 10), n_seeds=3, per_class=4, seed=3))
+    assert not torch.equal(rows[:, 0], rows[:, 1])
+    assert_rejects(cnn.few_shot_rows, "classes", y, [5], n_seeds=1, per_class=7)
+    assert_rejects(cnn.few_shot_rows, "y", y.float(), [5], n_seeds=1, per_class=1)
+
+
+def test_paired_gain_mean_and_standard_error():
+    acc = torch.tensor([0.9, 0.8, 0.7, 0.6, 0.8, 0.8, 0.8, 0.8])
+    mean, se = cnn.paired_gain(acc, 4)
+    d = np.array([0.1, 0.0, -0.1, -0.2])
+    assert float(mean) == pytest.approx(d.mean(), abs=1e-6)
+    assert float(se) == pytest.approx(d.std(ddof=1) / 2, abs=1e-6)
+    assert_rejects(cnn.paired_gain, "acc", acc, 3)
+
+
+def test_lecture_figures_draw_what_they_are_given():
+    shifts = [(1, 0), (2, 2)]
+    eq = {"a": torch.tensor([1e-20, 0.5]), "b": torch.tensor([0.1, 0.2])}
+    fig = cnn.equivariance_figure(eq, torch.tensor([0.0, 1e-3]), shifts)
+    assert len(fig.data) == 3 and fig.data[0].y[0] == 1e-17 and list(fig.data[0].x) == ["(1, 0)", "(2, 2)"]
+    right_c, right_s = np.array([True, False, True, True]), np.array([True, True, True, True])
+    table = cnn.comparison_table(right_c, right_s, 1234, 56)
+    cells = table.data[0].cells.values
+    assert list(cells[2]) == ["75.00%", "100.00%"] and list(cells[3]) == [1, 0]
+    p = cnn.init_cnn(1, seed=0)
+    assert np.asarray(cnn.filters_figure(p).data[0].z).shape == (5, 8 * 6 - 1)
+    assert np.asarray(cnn.class_inputs_figure(torch.randn(20, 8, 8, generator=G)).data[0].z).shape == (17, 89)
+    D = torch.randn(64, 16, generator=G)
+    assert len(cnn.atoms_figure(D, D, 0.5).data) == 2
+    assert len(cnn.spread_figure(torch.rand(16), torch.rand(16), 3.2).data) == 2
+    simple, complex_ = torch.rand(16), torch.rand(16)
+    fig = cnn.grating_figure(simple, complex_)
+    assert np.allclose(fig.data[0].x[-1], 2 * np.pi * 15 / 16) and np.allclose(fig.data[1].y, complex_.numpy())
+    curve = torch.rand(3, 4, generator=G)
+    fig = cnn.learning_curve_figure(torch.tensor([1, 2, 3]), curve, 2)
+    assert np.allclose(fig.data[0].y, curve[:, :2].mean(1).numpy())
+    assert np.allclose(fig.data[2].y, curve[:, 2:].mean(1).numpy())

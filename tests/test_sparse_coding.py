@@ -60,9 +60,11 @@ def test_fista_codes_match_sklearn_lasso():
     D = sc.renormalize(torch.randn(20, 10, generator=G, dtype=torch.float64))
     x = torch.randn(20, 3, generator=G, dtype=torch.float64)
     lam = 0.3
-    A = _fista_codes(D[None], x[None], torch.zeros(1, 10, 3, dtype=torch.float64), torch.tensor([lam], dtype=torch.float64), 3000)[0]
+    A0 = torch.zeros(1, 10, 3, dtype=torch.float64)
+    A = _fista_codes(D[None], x[None], A0, torch.tensor([lam], dtype=torch.float64), 3000)[0]
     for j in range(3):  # sklearn's Lasso: 1/(2n)||x - Da||^2 + alpha||a||_1, n = 20
-        ref = Lasso(alpha=lam / 20, fit_intercept=False, tol=1e-12, max_iter=100000).fit(D.numpy(), x[:, j].numpy()).coef_
+        lasso = Lasso(alpha=lam / 20, fit_intercept=False, tol=1e-12, max_iter=100000)
+        ref = lasso.fit(D.numpy(), x[:, j].numpy()).coef_
         assert np.allclose(A[:, j].numpy(), ref, atol=1e-5)
 
 
@@ -123,7 +125,8 @@ def test_spread_and_orientation_references():
 
 def test_grating_responses_simple_vs_complex():
     yy, xx = torch.meshgrid(torch.arange(8), torch.arange(8), indexing="ij")
-    gabor = (torch.cos(2 * math.pi * 0.25 * xx) * torch.exp(-((xx - 3.5) ** 2 + (yy - 3.5) ** 2) / 8)).double().reshape(-1)
+    envelope = torch.exp(-((xx - 3.5) ** 2 + (yy - 3.5) ** 2) / 8)
+    gabor = (torch.cos(2 * math.pi * 0.25 * xx) * envelope).double().reshape(-1)
     simple, complex_ = sc.grating_responses(gabor, 0.0, 0.25, n_phases=8, pool=2)
     assert float(simple.min()) == pytest.approx(0.0, abs=1e-9)
     assert float(complex_.min() / complex_.max()) >= math.cos(math.pi * 0.25) - 1e-9
@@ -175,3 +178,16 @@ def test_more_bad_input_is_named():
     A = torch.randn(3, 10)
     assert_rejects(sc.sparse_coding_energy, "lam", P, D, A, torch.tensor([0.1, 0.2]))
     assert sc.sparse_coding_energy(P, D, A, 0.1).shape == ()
+
+
+def test_energy_takes_one_lambda_or_one_per_dictionary(patches):
+    lams = torch.tensor([0.2, 0.5])
+    Dg, Ag = sc.learn_dictionary(patches, 8, lams, n_iter=2)
+    E = sc.sparse_coding_energy(patches, Dg, Ag, lams)
+    assert E.shape == (2,)
+    for i in range(2):
+        assert torch.allclose(E[i], sc.sparse_coding_energy(patches, Dg[i], Ag[i], float(lams[i])))
+    same = torch.stack([sc.sparse_coding_energy(patches, Dg[i], Ag[i], 0.5) for i in range(2)])
+    assert torch.allclose(sc.sparse_coding_energy(patches, Dg, Ag, 0.5), same)
+    assert_rejects(sc.sparse_coding_energy, "lam", patches, Dg, Ag, torch.tensor([0.1, 0.2, 0.3]))
+    assert_rejects(sc.sparse_coding_energy, "lam", patches, Dg, Ag, -0.1)

@@ -1,0 +1,229 @@
+"""What the reader of lecture 02 sees: its figures and the live widget (thin: they draw precomputed numbers).
+
+* ``*_figure`` / :func:`comparison_table` -- one function per lecture figure, so the lecture's
+  cells hold the computation and the claim, not the trace-by-trace plotting;
+* :func:`build_cnn_widget` -- pick a first-layer unit (its filter, its activation-maximising
+  input, its favourite digits) and a sparsity level (the Olshausen-Field dictionary).
+"""
+from __future__ import annotations
+
+import ipywidgets as W
+import numpy as np
+import plotly.graph_objects as go
+import torch
+from plotly.subplots import make_subplots
+
+from course_lib.cnn.experiments import top_digits
+from course_lib.cnn.kernels import IMAGE, _check_params, conv1_unit_phi
+from course_lib.cnn.train import activation_maximization, train_cnn
+from course_lib.core.data import digits
+from course_lib.core.validate import check_int
+from course_lib.sparse_coding import learn_dictionary, natural_patches, tile_atoms
+from course_lib.ui.plotting import figure
+from course_lib.ui.widgets import WidgetUI
+
+__all__ = [
+    "equivariance_figure",
+    "comparison_table",
+    "filters_figure",
+    "class_inputs_figure",
+    "atoms_figure",
+    "spread_figure",
+    "grating_figure",
+    "learning_curve_figure",
+    "build_cnn_widget",
+]
+
+
+# ----------------------------------------------------------------------------- lecture figures
+def equivariance_figure(eq: dict, gap, shifts) -> go.Figure:
+    """Grouped bars (log scale): each layer's equivariance error ``eq[name]`` per shift, and the
+    invariance error ``gap`` of global average pooling."""
+    fig = figure("Circular convolution commutes with every shift; stride and pooling only with even ones",
+                 "shift δ (pixels)", "relative error min_t ‖f(T_δ x) − T_t f(x)‖ / ‖f(x)‖", barmode="group")
+    labels = [str(s) for s in shifts]
+    for name, e in eq.items():
+        fig.add_bar(x=labels, y=e.clamp(min=1e-17).numpy(), name=name)
+    fig.add_bar(x=labels, y=gap.clamp(min=1e-17).numpy(), name="conv + ReLU + global avg pool (invariance)")
+    fig.update_yaxes(type="log")
+    return fig
+
+
+def comparison_table(right_cnn, right_svm, n_params: int, n_support: int) -> go.Figure:
+    """The CNN-vs-SVM table: parameters, test accuracy and errors from the per-digit right/wrong vectors."""
+    right_cnn, right_svm = np.asarray(right_cnn, dtype=bool), np.asarray(right_svm, dtype=bool)
+    n_te = len(right_cnn)
+    table = go.Figure(go.Table(
+        header=dict(values=["model", "parameters", "test accuracy", "test errors"]),
+        cells=dict(values=[["small CNN (conv5×5·8 → conv3×3·16 → linear)", "RBF SVM (C=10, γ='scale')"],
+                           [f"{n_params:,}", f"{n_support:,} support vectors"],
+                           [f"{right_cnn.mean():.2%}", f"{right_svm.mean():.2%}"],
+                           [int((~right_cnn).sum()), int((~right_svm).sum())]])))
+    table.update_layout(title=f"On 8×8 digits a plain RBF SVM is as good as a small CNN ({n_te} test digits)",
+                        height=330)
+    return table
+
+
+def filters_figure(params, model: int = 0) -> go.Figure:
+    """All first-layer filters of one model side by side (each scaled to max |w| = 1; NaN gaps draw blank)."""
+    W1 = _check_params(params)["W1"][model]
+    C1, k1 = W1.shape[0], W1.shape[-1]
+    tiles = tile_atoms(W1.reshape(C1, -1).T.cpu(), n_cols=C1).numpy()[::-1]
+    fig = go.Figure(go.Heatmap(z=tiles, colorscale="RdBu_r", zmid=0, showscale=False))
+    fig.update_xaxes(tickvals=[(k1 + 1) * k + k1 // 2 for k in range(C1)], ticktext=[f"unit {k}" for k in range(C1)])
+    fig.update_yaxes(showticklabels=False, scaleanchor="x")
+    fig.update_layout(title=f"First-layer {k1}×{k1} filters of the digit CNN: oriented stroke and edge detectors",
+                      height=220, template="plotly_white")
+    return fig
+
+
+def class_inputs_figure(x_cls) -> go.Figure:
+    """The 20 class-maximising inputs (L2 only for classes 0-9, then L2 + TV) as two rows of ten."""
+    fig = go.Figure(go.Heatmap(z=tile_atoms(x_cls.reshape(20, 64).T.cpu(), n_cols=10).numpy()[::-1],
+                               colorscale="Greys", showscale=False))
+    fig.update_xaxes(tickvals=[9 * k + 3.5 for k in range(10)], ticktext=[f"class {k}" for k in range(10)])
+    fig.update_yaxes(tickvals=[3.5, 12.5], ticktext=["L2 + TV", "L2 only"], scaleanchor="x")
+    fig.update_layout(title="Inputs that maximise each class logit: L2 prior (top) is speckled, "
+                            "L2 + TV (bottom) smoother", height=300, template="plotly_white")
+    return fig
+
+
+def atoms_figure(D_sparse, D_pca, lam: float) -> go.Figure:
+    """The sparse-coding atoms (at penalty ``lam``) next to the PCA components of the same patches."""
+    heat = dict(colorscale="RdBu_r", zmid=0, showscale=False)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(f"sparse coding, λ = {lam:g}", "PCA (same patches)"))
+    fig.add_trace(go.Heatmap(z=tile_atoms(D_sparse).numpy()[::-1], **heat), 1, 1)
+    fig.add_trace(go.Heatmap(z=tile_atoms(D_pca).numpy()[::-1], **heat), 1, 2)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    fig.update_layout(title="Sparse atoms are local, oriented edges; PCA components are global gratings",
+                      height=420, template="plotly_white")
+    return fig
+
+
+def spread_figure(spread_sparse, spread_pca, uniform: float) -> go.Figure:
+    """Overlaid histograms of the atoms' spatial spread, with the uniform-energy value dashed."""
+    fig = figure("Sparse atoms concentrate their energy: smaller spatial spread than PCA", "spatial spread (pixels)",
+                 "atoms", barmode="overlay")
+    fig.add_histogram(x=spread_sparse.numpy(), name="sparse coding", opacity=0.6, nbinsx=20)
+    fig.add_histogram(x=spread_pca.numpy(), name="PCA", opacity=0.6, nbinsx=20)
+    fig.add_vline(x=uniform, line_dash="dash", annotation_text="uniform energy")
+    return fig
+
+
+def grating_figure(simple, complex_) -> go.Figure:
+    """Simple- and complex-cell responses over the grating's phase (``len(simple)`` phases in [0, 2π))."""
+    fig = figure("A simple cell is phase-sensitive; pooling makes a phase-invariant complex cell",
+                 "grating phase (rad)", "response (a.u.)")
+    phase = np.arange(len(simple)) * 2 * np.pi / len(simple)
+    fig.add_scatter(x=phase, y=simple.numpy(), name="simple: ReLU(⟨atom, grating⟩)")
+    fig.add_scatter(x=phase, y=complex_.numpy(), name="complex: max-pool over 5×5 shifts")
+    return fig
+
+
+def learning_curve_figure(epochs, curve, n_paired: int) -> go.Figure:
+    """Mean ± sd test accuracy over seeds at each checkpoint: models ``:n`` transferred, ``n:`` from scratch."""
+    fig = figure("A frozen first layer learned on 0–4 does not measurably speed up learning 5–9 (5 examples per class)",
+                 "epoch (full batch of 25 examples)", "test accuracy on digits 5–9")
+    ep = np.asarray(epochs)
+    for name, sl, color in [("transferred (frozen) first layer", slice(0, n_paired), "#1f77b4"),
+                            ("from scratch", slice(n_paired, None), "#d62728")]:
+        m, sd = curve[:, sl].mean(1).numpy(), curve[:, sl].std(1).numpy()
+        fig.add_scatter(x=ep, y=m, name=name, line=dict(color=color))
+        fig.add_scatter(x=np.r_[ep, ep[::-1]], y=np.r_[m + sd, (m - sd)[::-1]], fill="toself", showlegend=False,
+                        line=dict(width=0), fillcolor=color, opacity=0.15)
+    return fig
+
+
+# ----------------------------------------------------------------------------- the live widget
+def _mosaic(images: torch.Tensor, gap: float = float("nan")) -> np.ndarray:
+    """Images (M, h, w) side by side, one NaN column between them, flipped for a heatmap."""
+    M, h, w = images.shape
+    out = np.full((h, M * (w + 1) - 1), gap)
+    for i in range(M):  # display helper over a handful of images
+        out[:, i * (w + 1) : i * (w + 1) + w] = images[i].cpu().numpy()
+    return out[::-1]
+
+
+def _widget_title(unit: int, lam: float) -> str:
+    return f"Unit {unit}: its filter, preferred input and favourite digits · dictionary at λ = {lam:g}"
+
+
+def _json_safe(a) -> np.ndarray:
+    """A heatmap's z with its NaN gaps drawn as 0 (white in both colour scales used here).
+
+    NaN is not valid JSON, and a live FigureWidget sends its data to the browser as JSON
+    (jupyter_client warns, then mangles it); finite float arrays travel as binary buffers."""
+    return np.ascontiguousarray(np.nan_to_num(np.asarray(a, dtype=float), nan=0.0))
+
+
+
+def build_cnn_widget(
+    params=None, X=None, act_max=None, dictionaries=None, lams=None, n_top: int = 6
+) -> WidgetUI:
+    """Pick a first-layer unit: its filter, its activation-maximising input (L2 + TV prior),
+    its top-activating digits; a sparsity slider picks the Olshausen-Field dictionary from
+    a precomputed lambda grid.  With no arguments everything is computed here (a few seconds):
+    a CNN on the digits and a small batched dictionary grid."""
+    if params is None or X is None:
+        X, y = digits()
+        params, _ = train_cnn(X, y, n_epochs=4, batch_size=128, lr=0.02, seed=0)
+    params = _check_params(params)
+    C1 = params["W1"].shape[1]
+    if act_max is None:
+        act_max = activation_maximization(
+            conv1_unit_phi(params), (C1, IMAGE, IMAGE), l2=1.0, tv=0.05, steps=150, lr=0.05
+        )
+    if dictionaries is None or lams is None:
+        lams = torch.tensor([0.3, 1.0])
+        dictionaries, _ = learn_dictionary(natural_patches(8, 800, seed=0), 64, lams, 10)
+    lams = [float(v) for v in torch.as_tensor(lams).reshape(-1)]
+    if len(dictionaries) != len(lams):
+        raise ValueError(f"dictionaries: expected one per lambda ({len(lams)}), got {len(dictionaries)}")
+    n_top = check_int(n_top, "n_top", min_value=1)
+    filters = params["W1"][0].cpu()  # (C1, k, k)
+    top = top_digits(params, X, n_top)
+    tiles = [_json_safe(tile_atoms(D).numpy()[::-1]) for D in dictionaries]
+    digits_cpu = torch.as_tensor(X).cpu()
+
+    # build a plain Figure first and wrap it once: every change to a live FigureWidget is a
+    # message to the front end, so building it in place would send a dozen redundant updates
+    fig = make_subplots(
+        rows=1,
+        cols=4,
+        column_widths=[0.14, 0.18, 0.38, 0.30],
+        subplot_titles=("filter W1[k]", "argmax input (L2+TV)", f"top-{n_top} digits", "O-F dictionary"),
+    )
+    heat = dict(colorscale="RdBu_r", zmid=0, showscale=False)
+    fig.add_trace(go.Heatmap(z=filters[0].numpy()[::-1], **heat), 1, 1)
+    fig.add_trace(go.Heatmap(z=act_max[0].cpu().numpy()[::-1], **heat), 1, 2)
+    fig.add_trace(go.Heatmap(z=_json_safe(_mosaic(digits_cpu[top[0]])), colorscale="Greys", showscale=False), 1, 3)
+    fig.add_trace(go.Heatmap(z=tiles[0], **heat), 1, 4)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(showticklabels=False)
+    for col in range(1, 5):  # square pixels in every panel
+        fig.update_yaxes(scaleanchor="x" if col == 1 else f"x{col}", constrain="domain", row=1, col=col)
+        fig.update_xaxes(constrain="domain", row=1, col=col)
+    fig.update_layout(
+        title=_widget_title(0, lams[0]),
+        height=330,
+        margin=dict(l=10, r=10, t=80, b=10),
+        template="plotly_white",
+    )
+    fig = go.FigureWidget(fig)
+    unit = W.IntSlider(value=0, min=0, max=C1 - 1, description="unit")
+    lam = W.SelectionSlider(options=[(f"{v:g}", i) for i, v in enumerate(lams)], value=0, description="λ")
+
+    def update(_=None):
+        k, j = unit.value, lam.value
+        with fig.batch_update():
+            fig.data[0].z = filters[k].numpy()[::-1]
+            fig.data[1].z = act_max[k].cpu().numpy()[::-1]
+            fig.data[2].z = _json_safe(_mosaic(digits_cpu[top[k]]))
+            fig.data[3].z = tiles[j]
+            fig.layout.title.text = _widget_title(k, lams[j])
+
+    unit.observe(update, "value")
+    lam.observe(update, "value")
+    root = W.VBox([W.HBox([unit, lam]), fig])
+    return WidgetUI(root, fig, {"unit": unit, "lam": lam}, state={"filters": filters, "tiles": tiles, "top": top})
