@@ -120,3 +120,22 @@ def test_published_figures_are_never_shown_as_verified(capsys):
     assert "📄" in out and "published: 3.57 %" in out and "✔" not in out
     assert r.status == "published" and "published" in str(c.table().data)
     assert_rejects(c.published, "source", "x", "1 %", "", exc=TypeError)
+
+
+def test_claims_export_records_for_the_ledger(tmp_path, monkeypatch, capsys):
+    import json
+
+    from course_lib.core.claims import EXPORT_ENV, ClaimFailed, Claims
+
+    monkeypatch.setenv(EXPORT_ENV, str(tmp_path))
+    c = Claims("04 Sparse coding")
+    c.at_most("mistakes within the bound", 3, 10, source="Novikoff 1962")
+    c.published("ResNet top-5", "3.57 %", "He et al. 2016")
+    with pytest.raises(ClaimFailed):
+        c.at_least("too strong", 1, 2)
+    rec = json.loads((tmp_path / "04_sparse_coding.json").read_text())
+    assert rec["lecture"] == "04 Sparse coding"
+    assert [r["status"] for r in rec["claims"]] == ["verified", "published", "FAILED"]
+    assert rec["claims"][0]["source"] == "Novikoff 1962" and rec["claims"][1]["source"] == "He et al. 2016"
+    assert_rejects(c.check, "source", "x", True, "1", source=3, exc=TypeError)
+    assert_rejects(Claims, "lecture", "", exc=TypeError)

@@ -10,16 +10,27 @@ Each check prints one readable line with the measured figure and raises
 notebook -- and therefore nbval and CI -- fails.  ``claims.table()`` renders the
 "What we verified" table at the end of the lecture.
 
+Every check takes an optional ``source=``: where its tolerance or bound comes from ("Novikoff
+1962", "exact binomial, α = 0.05").  With ``COURSE_CLAIMS_OUT=<dir>`` in the environment each
+book also writes ``<dir>/<lecture>.json`` as it goes -- ``make html`` builds the course's claims
+ledger from these records, never from hand-written text.
+
 A slide claim that does *not* reproduce is recorded with :meth:`Claims.not_reproduced`:
 it is shown in the table as such, with the measured figure, and never silently passed.
 """
 from __future__ import annotations
 
 import html
+import json
 import math
-from dataclasses import dataclass
+import os
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
-__all__ = ["Claims", "ClaimFailed", "ClaimResult"]
+__all__ = ["Claims", "ClaimFailed", "ClaimResult", "EXPORT_ENV"]
+
+EXPORT_ENV = "COURSE_CLAIMS_OUT"
 
 PASS, FAIL, NOT_REPRODUCED, PUBLISHED = "verified", "FAILED", "not reproduced", "published"
 _SYMBOL = {PASS: "✔", FAIL: "✘", NOT_REPRODUCED: "⚠", PUBLISHED: "📄"}
@@ -34,6 +45,7 @@ class ClaimResult:
     claim: str
     measured: str
     status: str
+    source: str = ""  # where the tolerance, bound or published figure comes from
 
     def line(self) -> str:
         kind = "published" if self.status == PUBLISHED else "measured"
@@ -58,39 +70,53 @@ class Claims:
     """The book of checked claims of one lecture."""
 
     def __init__(self, lecture: str):
+        if not isinstance(lecture, str) or not lecture:
+            raise TypeError("lecture: expected a non-empty string, e.g. '04 Sparse coding'")
         self.lecture = lecture
         self.results: list[ClaimResult] = []
+        out = os.environ.get(EXPORT_ENV)
+        slug = re.sub(r"[^a-z0-9]+", "_", lecture.lower()).strip("_")
+        self._export = Path(out) / f"{slug}.json" if out else None
+
+    def _record(self, result: ClaimResult) -> ClaimResult:
+        self.results.append(result)
+        print(result.line())
+        if self._export is not None:
+            self._export.parent.mkdir(parents=True, exist_ok=True)
+            records = {"lecture": self.lecture, "claims": [asdict(r) for r in self.results]}
+            self._export.write_text(json.dumps(records, ensure_ascii=False, indent=1), encoding="utf-8")
+        return result
 
     # -- the primitive -------------------------------------------------------
-    def check(self, claim: str, holds: bool, measured: str) -> ClaimResult:
+    def check(self, claim: str, holds: bool, measured: str, *, source: str = "") -> ClaimResult:
         """Record ``claim`` with its ``measured`` figure; raise :class:`ClaimFailed` if not ``holds``."""
         if not isinstance(claim, str) or not claim:
             raise TypeError("claim: expected a non-empty string")
-        result = ClaimResult(claim, str(measured), PASS if bool(holds) else FAIL)
-        self.results.append(result)
-        print(result.line())
+        if not isinstance(source, str):
+            raise TypeError("source: expected a string (where the tolerance comes from)")
+        result = self._record(ClaimResult(claim, str(measured), PASS if bool(holds) else FAIL, source))
         if result.status == FAIL:
             raise ClaimFailed(f"[{self.lecture}] claim does not hold: {claim} (measured: {measured})")
         return result
 
     # -- common comparisons ---------------------------------------------------
-    def at_most(self, claim: str, value, bound, *, fmt: str = ".4g", unit: str = "") -> ClaimResult:
+    def at_most(self, claim: str, value, bound, *, fmt: str = ".4g", unit: str = "", source: str = "") -> ClaimResult:
         ok = _finite(value) and _finite(bound) and float(value) <= float(bound)
-        return self.check(claim, ok, f"{_fmt(value, fmt)}{unit} ≤ {_fmt(bound, fmt)}{unit}")
+        return self.check(claim, ok, f"{_fmt(value, fmt)}{unit} ≤ {_fmt(bound, fmt)}{unit}", source=source)
 
-    def at_least(self, claim: str, value, bound, *, fmt: str = ".4g", unit: str = "") -> ClaimResult:
+    def at_least(self, claim: str, value, bound, *, fmt: str = ".4g", unit: str = "", source: str = "") -> ClaimResult:
         ok = _finite(value) and _finite(bound) and float(value) >= float(bound)
-        return self.check(claim, ok, f"{_fmt(value, fmt)}{unit} ≥ {_fmt(bound, fmt)}{unit}")
+        return self.check(claim, ok, f"{_fmt(value, fmt)}{unit} ≥ {_fmt(bound, fmt)}{unit}", source=source)
 
-    def close(self, claim: str, value, target, *, atol: float, fmt: str = ".3g") -> ClaimResult:
+    def close(self, claim: str, value, target, *, atol: float, fmt: str = ".3g", source: str = "") -> ClaimResult:
         ok = _finite(value) and _finite(target) and abs(float(value) - float(target)) <= atol
         gap = abs(float(value) - float(target)) if ok or (_finite(value) and _finite(target)) else math.nan
         return self.check(
-            claim, ok, f"{_fmt(value, fmt)} vs {_fmt(target, fmt)} (|Δ| = {gap:.2g} ≤ {atol:.2g})"
+            claim, ok, f"{_fmt(value, fmt)} vs {_fmt(target, fmt)} (|Δ| = {gap:.2g} ≤ {atol:.2g})", source=source
         )
 
-    def is_true(self, claim: str, holds: bool, measured: str) -> ClaimResult:
-        return self.check(claim, holds, measured)
+    def is_true(self, claim: str, holds: bool, measured: str, *, source: str = "") -> ClaimResult:
+        return self.check(claim, holds, measured, source=source)
 
     def not_reproduced(self, claim: str, measured: str, *, holds: bool | None = None) -> ClaimResult:
         """Record, visibly, a slide claim that our experiment did not reproduce.
@@ -102,10 +128,7 @@ class Claims:
         if holds:
             raise ClaimFailed(f"[{self.lecture}] recorded as not reproduced, but it now holds: {claim} "
                               f"(measured: {measured}); update the lecture's text and use a check")
-        result = ClaimResult(claim, str(measured), NOT_REPRODUCED)
-        self.results.append(result)
-        print(result.line())
-        return result
+        return self._record(ClaimResult(claim, str(measured), NOT_REPRODUCED))
 
     def published(self, claim: str, figure: str, source: str) -> ClaimResult:
         """Record a figure quoted from a paper (never checked here, so never ✔): shown as
@@ -113,10 +136,7 @@ class Claims:
         for name, value in (("claim", claim), ("figure", figure), ("source", source)):
             if not isinstance(value, str) or not value:
                 raise TypeError(f"{name}: expected a non-empty string")
-        result = ClaimResult(claim, f"{figure} ({source})", PUBLISHED)
-        self.results.append(result)
-        print(result.line())
-        return result
+        return self._record(ClaimResult(claim, f"{figure} ({source})", PUBLISHED, source))
 
     # -- reporting -----------------------------------------------------------
     @property
