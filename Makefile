@@ -11,14 +11,17 @@ THREADS := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 PYTEST_OPTS ?=
 LAB_OPTS ?=
 
-.PHONY: help setup lab test unit lectures lint mutants test-all html bench clean
+.PHONY: help setup lab test unit lectures lint mutants test-all e2e demo student html bench clean
 
 help:
 	@echo "make lab    - open the course in JupyterLab (127.0.0.1, token auth)"
 	@echo "make test   - unit tests + every lecture under nbval"
 	@echo "make mutants - each lecture must fail on a claim under each wrong kernel (tests/mutants)"
 	@echo "make lint   - ruff + the import-linter contracts (also run by make test)"
-	@echo "make html   - execute every lecture into build/html/ (renders offline)"
+	@echo "make html   - execute every lecture into build/html/ (renders offline; claims ledger)"
+	@echo "make demo LECTURE=04 - one lecture as a clean projector page (voila, 127.0.0.1, token)"
+	@echo "make student - the lectures without solutions, in build/student/"
+	@echo "make e2e    - browser tests (needs Debian's chromium)"
 	@echo "make bench  - lecture times and widget latencies -> build/bench.json"
 	@echo "make clean  - remove build outputs and caches (keeps .venv)"
 
@@ -27,7 +30,7 @@ setup: $(STAMP)
 # Reruns only when the pins change.
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[course,test]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[course,test,demo,e2e]'
 	$(PY) -m course_lib.app.lab --configure
 	@touch $(STAMP)
 
@@ -37,10 +40,22 @@ lab: setup
 test: setup
 	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile \
 	  --nbval-lax --nbval-current-env --nbval-cell-timeout=180 \
-	  tests lectures $(PYTEST_OPTS)
+	  --ignore=tests/e2e tests lectures $(PYTEST_OPTS)
 
 unit: setup
-	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile tests $(PYTEST_OPTS)
+	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile --ignore=tests/e2e tests $(PYTEST_OPTS)
+
+# Browser tests (Debian's chromium; never a browser download): JupyterLab, `make demo`, the site.
+e2e: setup
+	@test -x /usr/bin/chromium || { echo "make e2e: Debian's chromium is not installed (apt-get install chromium)"; exit 2; }
+	$(THREADS) $(PY) -m pytest -p no:xdist tests/e2e $(PYTEST_OPTS)
+
+demo: setup
+	@test -n "$(LECTURE)" || { echo "usage: make demo LECTURE=04"; exit 2; }
+	$(PY) -m course_lib.app.demo $(LECTURE)
+
+student: setup
+	$(PY) -m course_lib.app.student build/student
 
 lectures: setup
 	$(THREADS) $(PY) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env \

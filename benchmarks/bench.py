@@ -70,6 +70,36 @@ def run_kernel_benchmarks() -> list[dict]:
     return rows
 
 
+BROWSER_BUDGET_MS = 200.0
+E2E_LATENCY = ROOT / "build" / "e2e" / "latency.json"  # written by `make e2e` (tests/e2e)
+
+
+def markdown_table(report: dict) -> str:
+    """One table: every measured figure with its budget and pass/fail."""
+    rows = ["| what | measured | budget | |", "|---|---|---|---|"]
+    for r in report.get("lectures", []):
+        ok = r["passed"] and r["within_budget"]
+        rows.append(f"| lecture {r['lecture']} under nbval | {r['seconds']:.1f} s | ≤ {LECTURE_BUDGET_S:.0f} s"
+                    f"{'' if r['passed'] else ' (lecture FAILED)'} | {'✔' if ok else '✘'} |")
+    for r in report.get("widgets", []):
+        rows.append(f"| widget {r['widget']}: update p50 / p95 | {r['p50_ms']:.2f} / {r['p95_ms']:.2f} ms | "
+                    f"p95 ≤ {WIDGET_P95_BUDGET_MS:.0f} ms | {'✔' if r['within_budget'] else '✘'} |")
+    for r in report.get("browser", []):
+        ok = r["p95_ms"] <= BROWSER_BUDGET_MS
+        rows.append(f"| browser slider → redraw, {r['lecture']} | p95 {r['p95_ms']:.0f} ms | "
+                    f"≤ {BROWSER_BUDGET_MS:.0f} ms | {'✔' if ok else '✘'} |")
+    for r in report.get("kernels", []):
+        figures = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                            for k, v in r.items() if k != "benchmark")
+        rows.append(f"| {r['benchmark']} | {figures} | — | |")
+    machine = report["machine"]
+    head = (f"# make bench\n\nPython {machine['python']}, torch {machine['torch']}, {machine['cpus']} CPUs, "
+            f"CUDA: {machine['cuda']}.\n\n")
+    if not report.get("browser"):
+        head += "Browser redraw: not measured (run `make e2e` first; it needs Debian's chromium).\n\n"
+    return head + "\n".join(rows) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="build/bench.json")
@@ -90,13 +120,17 @@ def main() -> int:
     print("Kernel benchmarks:", flush=True)
     report["kernels"] = run_kernel_benchmarks()
 
+    if E2E_LATENCY.exists():
+        report["browser"] = json.loads(E2E_LATENCY.read_text())
+
     out = ROOT / args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
+    out.with_suffix(".md").write_text(markdown_table(report), encoding="utf-8")
     misses = [r["lecture"] for r in report.get("lectures", []) if not r["within_budget"]] + \
              [r["widget"] for r in report["widgets"] if not r["within_budget"]]
     failed = [r["lecture"] for r in report.get("lectures", []) if not r["passed"]]
-    print(f"\nwrote {out.relative_to(ROOT)}")
+    print(f"\nwrote {out.relative_to(ROOT)} and {out.with_suffix('.md').relative_to(ROOT)}")
     if misses:
         print("FINDING: over budget: " + ", ".join(misses))
     if failed:

@@ -4,15 +4,20 @@
 ``course`` template and selects the ``plotly_mimetype+notebook`` renderer: JupyterLab
 draws the mimetype bundle through the extension that ships in the plotly wheel, while
 nbconvert's HTML export uses the ``notebook`` bundle, which inlines plotly.js once per
-page -- so figures render with the network off (no CDN).
+page -- so figures render with the network off (no CDN).  ``COURSE_PLOTLY_RENDERER`` in the
+environment overrides the choice (``make demo`` uses ``plotly_mimetype``: voila draws the
+mimetype bundle itself and needs no inlined copy of plotly.js).
 """
 from __future__ import annotations
+
+import os
 
 import plotly.graph_objects as go
 import plotly.io as pio
 
 TEMPLATE = "course"
 RENDERER = "plotly_mimetype+notebook"
+RENDERER_ENV = "COURSE_PLOTLY_RENDERER"
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f"]
 
 __all__ = ["setup_plotly", "figure", "figure_widget", "COLORS"]
@@ -37,6 +42,7 @@ def setup_plotly(renderer: str | None = RENDERER) -> None:
     """Register the course template as default and pick the offline-capable renderer."""
     _register_template()
     pio.templates.default = f"plotly_white+{TEMPLATE}"
+    renderer = os.environ.get(RENDERER_ENV, renderer)
     if renderer is not None:
         pio.renderers.default = renderer
 
