@@ -139,3 +139,61 @@ def test_claims_export_records_for_the_ledger(tmp_path, monkeypatch, capsys):
     assert rec["claims"][0]["source"] == "Novikoff 1962" and rec["claims"][1]["source"] == "He et al. 2016"
     assert_rejects(c.check, "source", "x", True, "1", source=3, exc=TypeError)
     assert_rejects(Claims, "lecture", "", exc=TypeError)
+
+
+# -- reliability of the core (issue 17) -----------------------------------------------------------
+def test_claim_verdicts_must_be_real_bools_and_tolerances_finite():
+    from course_lib.core.claims import Claims
+
+    c = Claims("17 reliability")
+    for bad in ("False", float("nan"), 1, None, torch.tensor([True, False])):
+        assert_rejects(c.check, "holds", "c", bad, "m", exc=TypeError)
+    assert c.check("numpy verdict", np.bool_(True), "m").status == "verified"
+    assert c.check("torch verdict", torch.tensor(True), "m").status == "verified"
+    for atol in (float("inf"), float("nan"), -1.0, True):
+        assert_rejects(c.close, "atol", "c", 1.0, 2.0, atol=atol)
+
+
+def test_exercise_feedback_is_a_sentence_for_any_odd_answer(capsys):
+    from course_lib.core.exercises import Case, Exercise
+
+    ex = Exercise("odd", [Case("x", args=(1,), expected=torch.ones(3)),
+                          Case("y", args=(1,), test=lambda r: None if float(r.sum()) > 0 else "bad")])
+    for odd in ([None] * 7, "text", object(), {"a": 1}, torch.ones(2, requires_grad=True), lambda: 0, None):
+        assert ex.check(lambda x, odd=odd: odd) is False
+    out = capsys.readouterr().out
+    assert "Traceback" not in out and "expected numbers" in out and "could not use" in out
+
+
+def test_float_dtypes_only_for_data_and_seeds_in_range():
+    from course_lib.core import data, device
+
+    for fn in (data.xor, data.digits, data.sample_photographs):
+        assert_rejects(fn, "dtype", torch.int64, exc=TypeError)
+        assert_rejects(fn, "dtype", torch.bool, exc=TypeError)
+    assert_rejects(data.separable_blobs, "dtype", dtype=torch.int32, exc=TypeError)
+    for bad in (2**64, -1):
+        assert_rejects(device.generator, "seed", bad)
+        assert_rejects(device.seed_everything, "seed", bad)
+
+
+def test_requires_grad_tensors_are_read_as_values():
+    from course_lib.core.validate import as_tensor
+
+    t = torch.ones(3, requires_grad=True)
+    out = as_tensor(t, "x")
+    assert not out.requires_grad and torch.equal(out, torch.ones(3))
+
+
+def test_memory_and_step_limits_name_the_argument(monkeypatch):
+    from course_lib.core.validate import MEMORY_ENV, STEPS_ENV, check_memory, check_steps
+
+    assert check_memory(1000, "n") == 8000
+    assert_rejects(check_memory, "m", 10**18, "m")
+    monkeypatch.setenv(MEMORY_ENV, "1000")
+    assert_rejects(check_memory, "width", 200, "width")
+    assert check_steps(10, "n_steps") == 10
+    assert_rejects(check_steps, "eta", 5e8, "eta")
+    assert_rejects(check_steps, "eta", float("inf"), "eta")
+    monkeypatch.setenv(STEPS_ENV, "5")
+    assert_rejects(check_steps, "n_iter", 6, "n_iter")

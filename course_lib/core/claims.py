@@ -28,6 +28,9 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+import torch
+
 __all__ = ["Claims", "ClaimFailed", "ClaimResult", "EXPORT_ENV"]
 
 EXPORT_ENV = "COURSE_CLAIMS_OUT"
@@ -94,7 +97,8 @@ class Claims:
             raise TypeError("claim: expected a non-empty string")
         if not isinstance(source, str):
             raise TypeError("source: expected a string (where the tolerance comes from)")
-        result = self._record(ClaimResult(claim, str(measured), PASS if bool(holds) else FAIL, source))
+        holds = _verdict(holds)
+        result = self._record(ClaimResult(claim, str(measured), PASS if holds else FAIL, source))
         if result.status == FAIL:
             raise ClaimFailed(f"[{self.lecture}] claim does not hold: {claim} (measured: {measured})")
         return result
@@ -109,6 +113,8 @@ class Claims:
         return self.check(claim, ok, f"{_fmt(value, fmt)}{unit} ≥ {_fmt(bound, fmt)}{unit}", source=source)
 
     def close(self, claim: str, value, target, *, atol: float, fmt: str = ".3g", source: str = "") -> ClaimResult:
+        if isinstance(atol, bool) or not _finite(atol) or float(atol) < 0:
+            raise ValueError(f"atol: a tolerance must be a finite number >= 0, got {atol!r}")
         ok = _finite(value) and _finite(target) and abs(float(value) - float(target)) <= atol
         gap = abs(float(value) - float(target)) if ok or (_finite(value) and _finite(target)) else math.nan
         return self.check(
@@ -166,6 +172,15 @@ class Claims:
 
     def __repr__(self) -> str:
         return f"Claims({self.lecture!r}, {len(self.results)} checked)"
+
+
+def _verdict(holds) -> bool:
+    """A claim's verdict must be a real bool (a string "False" or a NaN is not a verdict)."""
+    if isinstance(holds, (bool, np.bool_)):
+        return bool(holds)
+    if isinstance(holds, torch.Tensor) and holds.dtype == torch.bool and holds.numel() == 1:
+        return bool(holds)
+    raise TypeError(f"holds: expected True or False (a comparison's result), got {type(holds).__name__} {holds!r}")
 
 
 def _finite(x) -> bool:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from course_lib.core.validate import check_int, check_positive
+from course_lib.core.validate import check_float_dtype, check_int, check_positive, check_seed
 
 __all__ = ["xor", "separable_blobs", "digits", "sample_photographs"]
 
 
 def xor(dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
     """XOR inputs ``X`` (4, 2) in {0,1}² and labels ``y`` (4,) in {-1, +1}."""
+    check_float_dtype(dtype)
     X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], dtype=dtype)
     y = torch.tensor([-1.0, 1.0, 1.0, -1.0], dtype=dtype)
     return X, y
@@ -34,7 +35,8 @@ def separable_blobs(
     n = check_int(n, "n", min_value=2)
     dim = check_int(dim, "dim", min_value=1)
     margin = check_positive(margin, "margin")
-    check_int(seed, "seed")
+    check_seed(seed)
+    check_float_dtype(dtype)
     g = torch.Generator().manual_seed(seed)
     u = torch.randn(dim, generator=g, dtype=dtype)
     u = u / u.norm()
@@ -55,6 +57,7 @@ def digits(dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tens
     import importlib.util
     from pathlib import Path
 
+    check_float_dtype(dtype)
     spec = importlib.util.find_spec("sklearn")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("digits: scikit-learn (which ships the data) is not installed")
@@ -69,6 +72,7 @@ def sample_photographs(dtype: torch.dtype = torch.float64) -> list[torch.Tensor]
     """scikit-learn's two shipped photographs (china, flower) as grey images in [0, 1]."""
     from sklearn.datasets import load_sample_images
 
+    check_float_dtype(dtype)
     images = load_sample_images().images
     weights = np.array([0.299, 0.587, 0.114])
     return [torch.tensor((img.astype(np.float64) / 255.0) @ weights, dtype=dtype) for img in images]

@@ -13,6 +13,8 @@ import random
 import numpy as np
 import torch
 
+from course_lib.core.validate import check_seed
+
 ENV_VAR = "COURSE_DEVICE"
 
 
@@ -50,8 +52,7 @@ def seed_everything(seed: int = 0) -> torch.Generator:
     Kernels that need randomness take a ``seed`` and build their own generator, so
     results do not depend on what ran before; this helper is for lecture-level code.
     """
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
+    seed = check_seed(seed)
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
     torch.manual_seed(int(seed))
@@ -60,7 +61,6 @@ def seed_everything(seed: int = 0) -> torch.Generator:
 
 def generator(seed: int, device: torch.device | None = None) -> torch.Generator:
     """A fresh ``torch.Generator`` on ``device`` seeded with ``seed`` (for kernels)."""
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
+    seed = check_seed(seed)
     dev = torch.device("cpu") if device is None else torch.device(device)
     return torch.Generator(device=dev).manual_seed(int(seed))

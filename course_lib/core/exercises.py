@@ -44,16 +44,35 @@ class Case:
     atol: float = 1e-6
 
 
-def _to_numpy(x):
+def _to_numpy(x) -> np.ndarray:
     if isinstance(x, torch.Tensor):
         return x.detach().cpu().numpy()
     return np.asarray(x)
 
 
+def _describe(x) -> str:
+    if isinstance(x, torch.Tensor):
+        return f"a tensor of shape {tuple(x.shape)} and dtype {x.dtype}"
+    if isinstance(x, np.ndarray):
+        return f"an array of shape {x.shape} and dtype {x.dtype}"
+    return f"{type(x).__name__} {x!r}"[:120]
+
+
 def _compare(result, case: Case) -> str | None:
+    """What is wrong with ``result`` for ``case``, as a sentence (never an exception)."""
     if case.test is not None:
-        return case.test(result)
-    got, want = _to_numpy(result), _to_numpy(case.expected)
+        try:
+            return case.test(result)
+        except Exception as err:  # the student's answer broke the checker: explain what came back
+            return f"your function returned {_describe(result)}, which the check could not use ({err})"
+    try:
+        got = _to_numpy(result)
+        if got.dtype.kind not in "biuf":
+            raise TypeError(got.dtype)
+        got = got.astype(float)
+    except Exception:
+        return f"expected numbers, but your function returned {_describe(result)}"
+    want = _to_numpy(case.expected).astype(float)
     if got.shape != want.shape:
         return f"shape {got.shape}, expected {want.shape}"
     if not np.all(np.isfinite(got)):

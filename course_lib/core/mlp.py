@@ -22,8 +22,8 @@ import torch
 from course_lib.core.device import generator, get_device
 from course_lib.core.validate import check_int, check_layer_sizes, per_batch
 
-__all__ = ["Activation", "ACTIVATIONS", "activation", "augment", "forward", "backprop_grads", "init_weights",
-           "INITS", "DIVERGE_AT"]
+__all__ = ["Activation", "ACTIVATIONS", "activation", "augment", "forward", "forward_pass", "error_signals",
+           "backprop_deltas", "backprop_grads", "init_weights", "INITS", "DIVERGE_AT"]
 
 INITS = ("fan_out", "fan_in", "he")
 #: A loss (or augmented Lagrangian) beyond this counts as diverged.
@@ -85,28 +85,50 @@ def forward(Ws, X, act: Activation):
     return H
 
 
+def forward_pass(Ws, X, act: Activation, Xt=None):
+    """The forward pass kept for a backward one: ``(Hs, Zs)`` with ``Hs[i]`` the augmented input
+    ``[V_i; 1]`` of layer ``i+1`` (``Hs[0] = [X; 1]``) and ``Zs[i]`` its pre-activation ``W_{i+1} Hs[i]``
+    (``Zs[-1]`` is the output).  ``Xt`` = ``[X; 1]`` may be passed in."""
+    Hs, Zs = [augment(X.unsqueeze(0)) if Xt is None else Xt], []
+    for i, W in enumerate(Ws):
+        Z = W @ Hs[-1]
+        Zs.append(Z)
+        if i < len(Ws) - 1:
+            Hs.append(augment(act.f(Z)))
+    return Hs, Zs
+
+
+def error_signals(Ws, Hs, Zs, top, act: Activation):
+    r"""Backprop's error signals $\delta_i = \partial\,\text{loss}/\partial Z_i$ from the output's
+    ``top`` $=\delta_l$: $\delta_i = (W_{i+1}^\top\delta_{i+1})\odot\sigma'(Z_i)$ (Rumelhart et al. 1986;
+    the bias column of $W_{i+1}$ does not act on $V_i$).  Returns ``[delta_1, ..., delta_l]``."""
+    l = len(Ws)
+    deltas = [None] * l
+    deltas[-1] = top
+    for i in range(l - 1, 0, -1):
+        deltas[i - 1] = (Ws[i][:, :, :-1].transpose(1, 2) @ deltas[i]) * act.df(Zs[i - 1], Hs[i][:, :-1])
+    return deltas
+
+
+def backprop_deltas(Ws, X, Y, act: Activation):
+    r"""Error signals $\delta_i = \partial L/\partial Z_i$ of the *summed* loss $L = \frac12\|f(X) - Y\|_F^2$
+    (the ADMM objective's data term), each ``(B, d_i, n)``: ``delta_l = f(X) - Y``."""
+    Hs, Zs = forward_pass(Ws, X, act)
+    return error_signals(Ws, Hs, Zs, Zs[-1] - Y, act)
+
+
 def backprop_grads(Ws, X, Y, act: Activation, Xt=None):
     r"""Manual backprop of $\frac1{2n}\|f(X) - Y\|_F^2$ (Rumelhart et al. 1986).
 
     Returns ``(mse, grads, gb)``: the per-entry MSE ``(B,)``, the gradient wrt each ``W_i`` (bias
     column included) and ``gb[b, i]`` $=\|\partial L/\partial b_i\|$.  ``Xt`` = ``[X; 1]`` may be
     passed in (it is the same at every step)."""
-    n, l = X.shape[1], len(Ws)
-    Hs, Zs = [augment(X.unsqueeze(0)) if Xt is None else Xt], []  # augmented activations
-    for i, W in enumerate(Ws):
-        Z = W @ Hs[-1]
-        Zs.append(Z)
-        if i < l - 1:
-            Hs.append(augment(act.f(Z)))
+    n = X.shape[1]
+    Hs, Zs = forward_pass(Ws, X, act, Xt)
     E = Zs[-1] - Y
     mse = (E * E).mean(dim=(1, 2))
-    delta = E / n
-    grads = [None] * l
-    for i in range(l - 1, -1, -1):
-        grads[i] = delta @ Hs[i].transpose(1, 2)
-        if i > 0:
-            S = Hs[i][:, :-1]
-            delta = (Ws[i][:, :, :-1].transpose(1, 2) @ delta) * act.df(Zs[i - 1], S)
+    deltas = error_signals(Ws, Hs, Zs, E / n, act)
+    grads = [D @ H.transpose(1, 2) for D, H in zip(deltas, Hs)]
     gb = torch.stack([G[:, :, -1].norm(dim=1) for G in grads], 1)  # bias column = delta summed over samples
     return mse, grads, gb
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from typing import Sequence
 
 import numpy as np
@@ -24,7 +25,17 @@ __all__ = [
     "Diverged",
     "check_bool",
     "per_batch",
+    "check_float_dtype",
+    "check_seed",
+    "check_memory",
+    "check_steps",
+    "MEMORY_ENV",
+    "STEPS_ENV",
 ]
+
+MEMORY_ENV = "COURSE_MAX_BYTES"  # override the allocation limit (bytes)
+STEPS_ENV = "COURSE_MAX_STEPS"   # override the step-count limit
+DEFAULT_MAX_STEPS = 50_000_000
 
 
 class Diverged(RuntimeError):
@@ -49,7 +60,7 @@ def as_tensor(
     booleans, complex numbers, strings and objects are rejected with ``TypeError``.
     """
     if isinstance(x, torch.Tensor):
-        t = x
+        t = x.detach()  # a tensor that requires grad is read as its value
     elif isinstance(x, np.ndarray):
         if x.dtype.kind not in "iuf":
             raise TypeError(f"{name}: expected a real numeric array, got dtype {x.dtype}")
@@ -69,8 +80,7 @@ def as_tensor(
         raise TypeError(f"{name}: expected a real tensor, got dtype {t.dtype}")
     if dtype is None:
         dtype = t.dtype if t.is_floating_point() else torch.float64
-    if not dtype.is_floating_point:
-        raise TypeError(f"dtype: expected a floating dtype, got {dtype}")
+    check_float_dtype(dtype)
     t = t.to(dtype=dtype, device=device)
 
     if ndim is not None:
@@ -190,3 +200,53 @@ def per_batch(value, name: str, *, size: int | None = None, allow_zero: bool = F
                              f"got shape {tuple(t.shape)}")
         t = t.expand(size)
     return t, batched
+
+
+def check_float_dtype(dtype, name: str = "dtype") -> torch.dtype:
+    """A floating torch dtype (float16/32/64, bfloat16); integer or bool dtypes would silently
+    truncate data in [0, 1] to zeros."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"{name}: expected a floating torch dtype such as torch.float64, got {dtype!r}")
+    return dtype
+
+
+def check_seed(seed, name: str = "seed") -> int:
+    """A seed torch and NumPy accept: an int in [0, 2**63 - 1]."""
+    return check_int(seed, name, min_value=0, max_value=2**63 - 1)
+
+
+def _memory_limit() -> int:
+    env = os.environ.get(MEMORY_ENV)
+    if env:
+        try:
+            return int(float(env))
+        except ValueError as err:
+            raise ValueError(f"{MEMORY_ENV}: expected a number of bytes, got {env!r}") from err
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - non-POSIX
+        total = 8 * 2**30
+    return int(0.5 * total)
+
+
+def check_memory(n_elements, name: str, *, itemsize: int = 8, what: str = "this call") -> int:
+    """Refuse, before allocating, a call whose tensors hold more than the limit: half the machine's
+    memory, or ``COURSE_MAX_BYTES``.  ``n_elements`` is the estimated element count; the error names
+    ``name``, the argument that makes it large."""
+    n = int(n_elements)
+    need, limit = n * int(itemsize), _memory_limit()
+    if need > limit:
+        raise ValueError(f"{name}: {what} would need about {need / 2**30:.3g} GiB, above the limit of "
+                         f"{limit / 2**30:.3g} GiB (half the machine's memory; set {MEMORY_ENV} to change it)")
+    return need
+
+
+def check_steps(n_steps, name: str, *, what: str = "this run") -> int:
+    """Refuse a run that would take more than ``COURSE_MAX_STEPS`` (default 5e7) steps; ``name`` is the
+    argument that caused the count (e.g. a tiny step size)."""
+    limit = int(float(os.environ.get(STEPS_ENV, DEFAULT_MAX_STEPS)))
+    n = float(n_steps)
+    if not math.isfinite(n) or n > limit:
+        raise ValueError(f"{name}: {what} would take {n:.3g} steps, above the limit of {limit:.3g} "
+                         f"(set {STEPS_ENV} to change it)")
+    return int(n)
