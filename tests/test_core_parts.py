@@ -177,12 +177,12 @@ def test_float_dtypes_only_for_data_and_seeds_in_range():
         assert_rejects(device.seed_everything, "seed", bad)
 
 
-def test_requires_grad_tensors_are_read_as_values():
+def test_as_tensor_keeps_the_autograd_graph():
     from course_lib.core.validate import as_tensor
 
     t = torch.ones(3, requires_grad=True)
-    out = as_tensor(t, "x")
-    assert not out.requires_grad and torch.equal(out, torch.ones(3))
+    (as_tensor(t, "x") ** 2).sum().backward()
+    assert torch.equal(t.grad, 2 * torch.ones(3))
 
 
 def test_memory_and_step_limits_name_the_argument(monkeypatch):

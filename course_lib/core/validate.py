@@ -60,7 +60,7 @@ def as_tensor(
     booleans, complex numbers, strings and objects are rejected with ``TypeError``.
     """
     if isinstance(x, torch.Tensor):
-        t = x.detach()  # a tensor that requires grad is read as its value
+        t = x  # keeps its autograd graph: potentials and losses are differentiated through it
     elif isinstance(x, np.ndarray):
         if x.dtype.kind not in "iuf":
             raise TypeError(f"{name}: expected a real numeric array, got dtype {x.dtype}")
