@@ -34,6 +34,7 @@ __all__ = [
     "natural_patches",
     "renormalize",
     "learn_dictionary",
+    "dictionary_update",
     "pca_atoms",
     "sparse_coding_energy",
     "spatial_spread",
@@ -163,18 +164,26 @@ def learn_dictionary(
     n_iter: int,
     seed: int = 0,
     n_inner: int = 5,
+    batch_size: int | None = None,
+    return_history: bool = False,
     device=None,
-) -> tuple[torch.Tensor, torch.Tensor]:
+):
     r"""Olshausen-Field sparse coding: minimise over $\Phi$ (unit columns) and $a$
     $E = \sum_j \tfrac12\|x_j - \Phi a_j\|^2 + \lambda \|a_j\|_1$ (O&F 1996, eq. 2-4 with S = |.|).
 
     ``patches`` (n, d); ``lam`` a number, or a 1-D tensor of L values learned *at once*.
-    Each of ``n_iter`` rounds: ``n_inner`` warm-started FISTA steps on the codes, then
-    ``n_inner`` projected gradient steps $\Phi \leftarrow \Phi + \eta (X - \Phi A)A^\top$ with
-    $\eta = 1/\|AA^\top\|_2$ (O&F eq. 5, step from the Lipschitz constant), then column
-    renormalisation (atoms to unit norm, codes rescaled so that $\Phi A$ is unchanged).  All L
-    dictionaries start from the same seeded random atoms.  Returns ``(dictionary, codes)``:
-    (d, K) and (K, n) for a scalar ``lam``, (L, d, K) and (L, K, n) for a vector.
+    ``n_iter`` passes over the patches, in consecutive mini-batches of ``batch_size`` patches
+    (``None``: one batch of all of them, i.e. full-batch alternation).  For every batch:
+    ``n_inner`` FISTA steps on its codes, warm-started from the batch's codes of the previous
+    pass, then ``n_inner`` projected gradient steps $\Phi \leftarrow \Phi + \eta (X - \Phi A)A^\top$
+    with $\eta = 1/\|AA^\top\|_2$ (O&F eq. 5 on the batch, step from the Lipschitz constant;
+    O&F also updated on batches of patches), then column renormalisation (atoms to unit norm,
+    the batch's codes rescaled so that $\Phi A$ is unchanged).  All L dictionaries start from
+    the same seeded random atoms.  Returns ``(dictionary, codes)``: (d, K) and (K, n) for a
+    scalar ``lam``, (L, d, K) and (L, K, n) for a vector.  With ``return_history`` also a dict:
+    ``energy`` (n_iter[, L]), the mean energy per patch of every pass, each batch's energy taken
+    right after its codes were inferred (the training loss of the pass, as in SGD), and
+    ``dictionaries`` (n_iter[, L], d, K), the atoms after every pass (to watch them converge).
     """
     dev = get_device(device)
     X = as_tensor(patches, "patches", ndim=2, device=dev, min_size=2)
@@ -183,8 +192,10 @@ def learn_dictionary(
     K = check_int(n_atoms, "n_atoms", min_value=1)
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     n_inner = check_int(n_inner, "n_inner", min_value=1)
+    return_history = check_bool(return_history, "return_history")
     lams, batched = per_batch(lam, "lam", allow_zero=True, dtype=X.dtype, device=dev)  # (L,)
     n, d = X.shape
+    bs = n if batch_size is None else check_int(batch_size, "batch_size", min_value=1)
     L = lams.shape[0]
     Xt = X.T.unsqueeze(0)  # (1, d, n), shared by all lambdas
     g = generator(seed, torch.device("cpu"))
@@ -193,24 +204,57 @@ def learn_dictionary(
     D0 = X[pick.to(dev)].T + 0.1 * X.std() * torch.randn(d, K, generator=g, dtype=X.dtype).to(dev)
     D = renormalize(D0.unsqueeze(0).repeat(L, 1, 1))
     A = torch.zeros(L, K, n, dtype=X.dtype, device=dev)
+    energy = torch.zeros(n_iter, L, dtype=X.dtype)
+    snapshots = torch.zeros((n_iter, L, d, K) if return_history else (0,), dtype=X.dtype)
     for it in range(n_iter):
-        A = _fista_codes(D, Xt, A, lams, n_inner)
-        # dictionary step: O&F's gradient rule Phi += eta (X - Phi A) A^T, taken n_inner times
-        # with eta = 1/||A A^T||_2 on the cached statistics A A^T (K x K) and X A^T (d x K),
-        # projecting the atoms onto the unit ball after each step (Mairal et al. 2010, alg. 2)
-        At = A.transpose(-1, -2)
-        AAt, XAt = A @ At, Xt @ At
-        # ||A A^T||_2 is the largest eigenvalue of the symmetric PSD A A^T
-        eta = 1.0 / torch.linalg.eigvalsh(AAt)[:, -1:, None].clamp(min=1e-12)
-        for _ in range(n_inner):
-            D = D + eta * (XAt - D @ AAt)
-            D = D / D.norm(dim=-2, keepdim=True).clamp(min=1.0)
-        D, A = _renormalize(D, A)  # a collapsed (zero) atom turns into NaN here, caught below
-        if not bool(torch.isfinite(D).all()):
-            raise Diverged(f"learn_dictionary: non-finite atoms at iteration {it}")
-    if not batched:
-        return D[0], A[0]
-    return D, A
+        e_pass = torch.zeros(L, dtype=X.dtype, device=dev)
+        for start in range(0, n, bs):
+            sl = slice(start, min(start + bs, n))
+            Xb = Xt[..., sl]
+            Ab = _fista_codes(D, Xb, A[..., sl], lams, n_inner)
+            if return_history:
+                e_pass += 0.5 * ((Xb - D @ Ab) ** 2).sum((-2, -1)) + lams * Ab.abs().sum((-2, -1))
+            D, Ab = dictionary_update(D, Xb, Ab, n_inner)
+            if not bool(torch.isfinite(D).all()):
+                raise Diverged(f"learn_dictionary: non-finite atoms at iteration {it}")
+            A[..., sl] = Ab
+        if return_history:
+            energy[it], snapshots[it] = (e_pass / n).cpu(), D.cpu()
+    if not return_history:
+        return (D, A) if batched else (D[0], A[0])
+    if batched:
+        return D, A, {"energy": energy, "dictionaries": snapshots}
+    return D[0], A[0], {"energy": energy[:, 0], "dictionaries": snapshots[:, 0]}
+
+
+def dictionary_update(D, X, A, n_steps: int = 5) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""One dictionary update of Olshausen & Field (1996, eq. 5) with the atoms kept at unit norm.
+
+    ``n_steps`` gradient steps $\Phi \leftarrow \Phi + \eta (X - \Phi A) A^\top$ with
+    $\eta = 1/\|AA^\top\|_2$ on the cached statistics $AA^\top$ (K x K) and $XA^\top$ (d x K),
+    projecting the atoms onto the unit ball after each step (Mairal et al. 2010, alg. 2); then
+    every atom is renormalised to unit norm and its row of codes rescaled, so that $\Phi A$ is
+    unchanged.  Without the renormalisation $\lambda\|a\|_1$ is lowered for free by growing
+    $\Phi$ and shrinking $a$.  ``D`` (d, K) or (L, d, K), ``X`` (d, n) or (1 or L, d, n) (patches
+    as columns), ``A`` (K, n) or (L, K, n).  Returns ``(D_new, A_new)``.
+    """
+    D = as_tensor(D, "D", ndim=(2, 3))
+    X = as_tensor(X, "X", ndim=D.ndim, dtype=D.dtype, device=D.device)
+    A = as_tensor(A, "A", ndim=D.ndim, dtype=D.dtype, device=D.device)
+    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    if X.shape[-2] != D.shape[-2]:
+        raise ValueError(f"X: expected {D.shape[-2]} rows (one per pixel, like D), got {tuple(X.shape)}")
+    if A.shape[-2:] != (D.shape[-1], X.shape[-1]) or A.shape[:-2] != D.shape[:-2]:
+        raise ValueError(f"A: expected shape (..., {D.shape[-1]}, {X.shape[-1]}) matching D and X, "
+                         f"got {tuple(A.shape)}")
+    At = A.transpose(-1, -2)
+    AAt, XAt = A @ At, X @ At
+    # ||A A^T||_2 is the largest eigenvalue of the symmetric PSD A A^T
+    eta = 1.0 / torch.linalg.eigvalsh(AAt)[..., -1:, None].clamp(min=1e-12)
+    for _ in range(n_steps):
+        D = D + eta * (XAt - D @ AAt)
+        D = D / D.norm(dim=-2, keepdim=True).clamp(min=1.0)
+    return _renormalize(D, A)  # a collapsed (zero) atom turns into NaN here, caught by learn_dictionary
 
 
 def sparse_coding_energy(patches, D, A, lam) -> torch.Tensor:
@@ -263,8 +307,13 @@ def spatial_spread(atoms) -> torch.Tensor:
     r"""Spatial spread (pixels) of each atom (column of a (size², K) matrix): the standard
     deviation of pixel position weighted by the atom's energy, $\sqrt{\sum_p e_p\|r_p - \bar r\|^2}$
     with $e_p = a_p^2/\|a\|^2$.  A global (Fourier-like) atom spreads like the uniform
-    distribution on the patch, $\sqrt{(s^2-1)/6}$; a localised one much less."""
-    img = _atoms_as_images(atoms)
+    distribution on the patch, $\sqrt{(s^2-1)/6}$; a localised one much less.  A stack of
+    dictionaries (B, size², K) gives (B, K)."""
+    stack = as_tensor(atoms, "atoms", ndim=(2, 3))
+    if stack.ndim == 3:
+        B, d, K = stack.shape
+        return spatial_spread(stack.permute(1, 0, 2).reshape(d, B * K)).reshape(B, K)
+    img = _atoms_as_images(stack)
     K, s, _ = img.shape
     e = img**2
     e = e / e.sum((-2, -1), keepdim=True).clamp(min=1e-30)
@@ -372,5 +421,9 @@ def exercise_renormalize() -> Exercise:
     return Exercise(
         "dictionary column renormalisation",
         [Case("6x4 dictionary with column norms 0.1 ... 10", args=(D, A), test=check)],
-        hint="divide each column of D by its norm and multiply the matching *row* of A by it",
+        hint=[
+            "Which product must not change, and what happens to it if column k of D is divided by a number c?",
+            "Scale each column of D to unit norm and compensate in A: the matching row of A (not column) "
+            "is multiplied by the same norm.",
+        ],
     )

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from course_lib import admm
 from course_lib.admm.kernels import (
     augmented_lagrangian_terms,
+    kkt_multipliers,
+    multiplier_step,
+    solve_last_W,
     update_hidden_V,
     update_hidden_W,
     update_last_V,
@@ -18,7 +21,8 @@ from course_lib.admm.kernels import (
     update_penultimate_V,
 )
 from course_lib.admm.parallel import default_start_method
-from course_lib.core.mlp import ACTIVATIONS, augment, backprop_grads, forward
+from course_lib.core.history import TrainHistory
+from course_lib.core.mlp import ACTIVATIONS, augment, backprop_deltas, backprop_grads, forward, forward_pass
 from course_lib.core.validate import Diverged
 from tests.helpers import assert_rejects
 
@@ -252,18 +256,22 @@ def test_divergence_is_reported():
     assert h.diverged.tolist() == [False, True] and math.isinf(float(h.train_mse[-1, 1]))
 
 
+SMALL_STUDY = dict(n_seeds=2, bp_steps=10, n_sweeps=6)
+
+
 def test_widget_moves():
-    ui = admm.build_admm_widget(n=20, n_iter=6, bp_iter=10, sizes=(1, 4, 4, 1))
+    ui = admm.build_admm_widget(n=20, n_iter=6, sizes=(1, 4, 4, 1), **SMALL_STUDY)
     y0 = ui.trace_data(1).copy()
     ui.controls["beta"].value = 10.0
     j = admm.WIDGET_BETAS.index(10.0)
     runs = ui.state["admm"]
     assert np.allclose(ui.trace_data(1), runs.primal_residual[:, j].numpy() + 1e-16)
     assert not np.allclose(y0, ui.trace_data(1))
-    ui.controls["init_scale"].value = 30.0  # the init-scale panel: traces 3 (BP) and 4 (ADMM)
+    ui.controls["init_scale"].value = 30.0  # the init-scale panel: traces 3 (BP), 4 (ADMM), 5 (BCD)
     k = admm.WIDGET_SCALES.index(30.0)
-    assert np.allclose(ui.trace_data(4), ui.state["admm_scale"].train_mse[:, k].numpy())
-    assert np.allclose(ui.trace_data(3), ui.state["bp_mse"][:, k].numpy())
+    assert np.allclose(ui.trace_data(4), ui.state["admm_scale"][:, k].numpy())
+    assert np.allclose(ui.trace_data(5), ui.state["bcd_scale"][:, k].numpy())
+    assert np.allclose(np.asarray(ui.trace_data(3), dtype=float), ui.state["bp_mse"][:, k].numpy())
     assert np.allclose(ui.trace_data(1), runs.primal_residual[:, j].numpy() + 1e-16)  # beta panel unchanged
 
 
@@ -348,10 +356,10 @@ def test_lecture_summaries():
     assert math.isclose(admm.residual_slope(r, 100, 200), -0.5, rel_tol=1e-9)
     L = torch.tensor([[3.0, 3.0], [2.0, 4.0], [1.0, 3.5]])
     assert admm.lagrangian_increases(L).tolist() == [[False, True], [False, False]]
-    runs = admm.widget_runs(n=20, n_iter=101, bp_iter=101, sizes=(1, 4, 4, 1))
-    table = admm.saturation_table(runs, 1e-3)
-    assert table.count("\n") == 1 + 3 * len(admm.WIDGET_SCALES)
-    assert len(admm.beta_report(runs["beta_runs"]).splitlines()) == len(admm.WIDGET_BETAS)
+    runs = admm.widget_runs(n=20, n_iter=101, sizes=(1, 4, 4, 1), **SMALL_STUDY)
+    table = admm.saturation_table(runs["study"])
+    assert table.count("\n") == 1 + len(admm.WIDGET_SCALES)  # header, rule, one row per scale
+    assert len(admm.beta_report(runs["beta_runs"]).splitlines()) == 2 + len(admm.WIDGET_BETAS)
     t = admm.time_to_accuracy(torch.tensor([1.0, 0.5, 0.1, 0.05]), 0.2)
     assert float(t) == 2.0 and math.isinf(float(admm.time_to_accuracy(torch.tensor([1.0, 0.5]), 0.2)))
     assert_rejects(admm.per_layer_factor, "norms", torch.ones(1, 5))
@@ -361,3 +369,169 @@ def test_lecture_summaries():
 def test_unknown_activation_is_rejected_by_name():
     assert_rejects(admm.bp_train, "activation", X0, Y0, [1, 3, 3, 1], 0.1, 2, activation="softplus")
     assert_rejects(admm.layer_gradient_norms, "activation", 4, 8, activation=3)
+
+
+# --------------------------------------------------------------------------- issue 10: the new kernels and drivers
+def test_backprop_deltas_match_autograd():
+    """δ_i = ∂(½‖f(X) − Y‖²)/∂Z_i, the hand-written recursion against autograd on the pre-activations."""
+    g = torch.Generator().manual_seed(3)
+    X = torch.randn(2, 15, generator=g, dtype=torch.float64)
+    Y = torch.randn(3, 15, generator=g, dtype=torch.float64)
+    Ws = admm.init_weights([2, 5, 4, 3], [1.0, 4.0], 2)
+    deltas = backprop_deltas(Ws, X, Y, ACT)
+    Zs, H = [], X.expand(2, -1, -1)
+    for i, W in enumerate(Ws):
+        Z = (W @ augment(H)).requires_grad_(True) if i == 0 else W @ augment(H)
+        Z.retain_grad()
+        Zs.append(Z)
+        H = ACT.f(Z) if i < 2 else Z
+    (0.5 * ((H - Y) ** 2).sum()).backward()
+    for D, Z in zip(deltas, Zs):
+        assert torch.allclose(D, Z.grad, rtol=1e-12, atol=1e-14)
+
+
+def test_kkt_multipliers_solve_the_stationarity_and_equal_backprop():
+    """The dense KKT solve: ∇_V of the Lagrangian vanishes at (forward pass, Λ), Λ_l = f(X) − Y, and
+    Λ_i ⊙ σ'(Z_i) = δ_i (LeCun 1988); a δ without σ' is far off."""
+    g = torch.Generator().manual_seed(4)
+    X = torch.randn(2, 12, generator=g, dtype=torch.float64)
+    Y = torch.randn(2, 12, generator=g, dtype=torch.float64)
+    Ws = admm.init_weights([2, 5, 4, 2], [1.0, 3.0], 5)
+    Lam = kkt_multipliers(Ws, X, Y, ACT)
+    Hs, Zs = forward_pass(Ws, X, ACT)
+    Vs = [X.expand(2, -1, -1)] + [H[:, :-1] for H in Hs[1:]] + [Zs[-1]]
+    Vr = [V.clone().requires_grad_(True) for V in Vs[1:]]
+    lag = 0.5 * ((Vr[-1] - Y) ** 2).sum()
+    prev = Vs[0]
+    for i, (W, V, L) in enumerate(zip(Ws, Vr, Lam)):
+        Z = W @ augment(prev)
+        lag = lag + (L * ((ACT.f(Z) if i < 2 else Z) - V)).sum()
+        prev = V
+    lag.backward()
+    assert max(float(V.grad.abs().max()) for V in Vr) < 1e-12
+    assert torch.allclose(Lam[-1], Zs[-1] - Y, atol=1e-13)
+    deltas = backprop_deltas(Ws, X, Y, ACT)
+    for i in range(2):
+        assert torch.allclose(Lam[i] * ACT.df(Zs[i], Hs[i + 1][:, :-1]), deltas[i], rtol=1e-10, atol=1e-13)
+    err = admm.multipliers_vs_backprop(admm.admm_train(X, Y, [2, 5, 4, 2], [3.0, 10.0], 1e-3, 3), X, Y)["rel_err"]
+    assert err.shape == (2, 3) and float(err.max()) < 1e-12
+    wrong = [Lam[0], Lam[1]]  # no σ' factor
+    assert float(((wrong[0] - deltas[0]).norm() / deltas[0].norm())) > 0.5
+
+
+def test_multiplier_step_and_last_W_solve():
+    Lam, r = torch.ones(2, 3, 4, dtype=torch.float64), torch.full((2, 3, 4), 0.5, dtype=torch.float64)
+    beta = torch.tensor([2.0, 4.0], dtype=torch.float64).view(-1, 1, 1)
+    assert torch.equal(multiplier_step(Lam, r, beta)[:, 0, 0], torch.tensor([2.0, 3.0], dtype=torch.float64))
+    X, Y, Ws, Vs, Lams, beta = _state(5)
+    Vt = augment(Vs[2])
+    A, C = Vt @ Vt.transpose(1, 2), (beta[:, 2].view(-1, 1, 1) * Vs[3] - Lams[2]) @ Vt.transpose(1, 2)
+    W = solve_last_W(A, C, beta[:, 2].view(-1, 1, 1), 0.05)
+    assert torch.allclose(W, update_last_W(Vs[2], Vs[3], Lams[2], beta[:, 2], 0.05), rtol=1e-12)
+
+
+def test_bp_adam_matches_torch_adam_per_learning_rate():
+    """Adam with one lr per batch entry (core.optim.Adam's direction, scaled) = torch.optim.Adam run at each lr."""
+    X, Y = admm.square_data(20)
+    lrs = [0.003, 0.05]
+    h = admm.bp_train(X, Y, [1, 4, 3, 1], lrs, 15, optimizer="adam", seed=3)
+    for b, lr in enumerate(lrs):
+        Ws = [W.clone().requires_grad_(True) for W in admm.init_weights([1, 4, 3, 1], 1.0, 3)]
+        opt = torch.optim.Adam(Ws, lr=lr)
+        for _ in range(15):
+            opt.zero_grad()
+            (0.5 * ((forward(Ws, X, ACT) - Y) ** 2).mean()).backward()
+            opt.step()
+        with torch.no_grad():
+            mse = float(((forward(Ws, X, ACT) - Y) ** 2).mean())
+        assert math.isclose(float(h.train_mse[-1, b]), mse, rel_tol=1e-9)
+    assert h.params["optimizer"] == "adam"
+
+
+def test_initial_weights_W0_reproduce_the_seeded_draw():
+    X, Y = admm.square_data(20)
+    W0 = admm.init_weights([1, 4, 4, 1], [1.0, 3.0], 2)
+    a = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 1e-3, 4, W0=W0)
+    b = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 1e-3, 4, init_scale=[1.0, 3.0], seed=2)
+    assert torch.equal(a.augmented_lagrangian, b.augmented_lagrangian)
+    p = admm.bp_train(X, Y, [1, 4, 4, 1], 0.1, 3, W0=[W[:1] for W in W0])
+    assert p.train_mse.shape == (4, 1) and math.isclose(float(p.train_mse[0, 0]), float(a.train_mse[0, 0]))
+    assert_rejects(admm.admm_train, "W0", X, Y, [1, 4, 4, 1], 10.0, 1e-3, 2, W0=W0[:2])
+    assert_rejects(admm.admm_train, "W0", X, Y, [1, 4, 4, 1], 10.0, 1e-3, 2, W0=[W[:, :2] for W in W0])
+    assert_rejects(admm.bp_train, "W0", X, Y, [1, 4, 4, 1], [0.1, 0.2, 0.3], 2, W0=W0)
+    assert_rejects(admm.bp_train, "optimizer", X, Y, [1, 4, 4, 1], 0.1, 2, optimizer="sgd")
+
+
+def test_flagged_divergence_freezes_only_that_run(monkeypatch):
+    from course_lib.admm import kernels
+
+    original = kernels.multiplier_step
+    monkeypatch.setattr(kernels, "multiplier_step", lambda Lam, r, b: original(Lam, -r, b))  # a wrong sign diverges
+    X, Y = admm.square_data(30)
+    h = admm.admm_train(X, Y, [1, 6, 6, 1], [1.0, 1000.0], 1e-6, 23, on_diverge="flag")
+    assert h.diverged.tolist() == [True, False]
+    L = h.augmented_lagrangian
+    k = int(torch.isinf(L[:, 0]).nonzero()[0])
+    assert 1 < k and bool(torch.isfinite(L[:k, 0]).all()) and bool(torch.isinf(L[k:, 0]).all())
+    assert bool(torch.isinf(h.train_mse[k:, 0]).all()) and bool(torch.isfinite(h.weights[0]).all())
+    before = admm.admm_train(X, Y, [1, 6, 6, 1], [1.0, 1000.0], 1e-6, k - 1)  # the same batch, stopped in time
+    assert torch.equal(before.augmented_lagrangian, L[:k])
+    alone = admm.admm_train(X, Y, [1, 6, 6, 1], 1000.0, 1e-6, 23)  # the survivor runs on undisturbed
+    assert torch.allclose(alone.augmented_lagrangian, L[:, 1], rtol=1e-9)
+    with pytest.raises(Diverged, match="beta"):
+        admm.admm_train(X, Y, [1, 6, 6, 1], [1.0, 1000.0], 1e-6, 23)
+    assert_rejects(admm.admm_train, "on_diverge", X, Y, [1, 6, 6, 1], 1.0, 1e-6, 2, on_diverge="ignore")
+
+
+def test_saturated_fraction_against_a_direct_count():
+    X, Y = admm.square_data(50)
+    Ws = admm.init_weights([1, 6, 5, 1], [1e-3, 1.0, 1e4], 0)
+    fr = admm.saturated_fraction(Ws, X)
+    assert fr.shape == (3, 2) and float(fr[0].max()) == 0.0 and float(fr[2].min()) > 0.9
+    Z1 = Ws[0][1] @ augment(X.unsqueeze(0))[0]
+    S1 = torch.sigmoid(Z1)
+    assert math.isclose(float(fr[1, 0]), float((S1 * (1 - S1) <= 0.01).double().mean()))
+    assert_rejects(admm.saturated_fraction, "threshold", Ws, X, threshold=0.0)
+
+
+def test_saturation_study_picks_the_best_configuration():
+    X, Y = admm.square_data(20)
+    st = admm.saturation_study(X, Y, (1, 4, 4, 1), scales=(1.0, 30.0), n_seeds=2, gd_lrs=(0.1, 1.0),
+                               adam_lrs=(0.01, 0.1), bp_steps=30, n_sweeps=5)
+    times, curves = st["bp"]["times"], st["bp"]["curves"]
+    assert times.shape == (4, 4) and curves.shape == (31, 4, 4) and st["saturated"].shape == (2, 2, 2)
+    for j in range(4):  # brute force: earliest to the target, else the lowest final MSE
+        col = times[:, j]
+        want = int(col.argmin()) if bool(torch.isfinite(col).any()) else int(curves[-1, :, j].argmin())
+        assert int(st["best"].flatten()[j]) == want
+        assert st["bp"]["optimizers"][int(st["best_adam"].flatten()[j])] == "adam"
+    assert torch.equal(st["bp_time"].flatten(), times[st["best"].flatten(), torch.arange(4)])
+    W0 = admm.seed_inits([1, 4, 4, 1], 2)
+    alone = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 1e-6, 5, W0=[30.0 * W for W in W0])
+    assert torch.allclose(alone.train_mse, st["admm"].train_mse[:, 2:], rtol=1e-12)
+    g = admm.grid_check(st, "adam")
+    assert g["lower"] is None or g["upper"] is None  # a two-value grid cannot bracket its optimum
+    assert not g["interior"] and math.isinf(g["spacing"])
+    assert_rejects(admm.grid_check, "optimizer", st, "lbfgs")
+    assert_rejects(admm.backprop_grid, "gd_lrs", X, Y, [1, 4, 4, 1], W0, (), ())
+
+
+def test_beta_sweep_counts_rises_and_fits_slopes():
+    k = torch.arange(0, 41, dtype=torch.float64).clamp_min(1)
+    L = torch.stack([10.0 / k, 10.0 / k], 1)
+    L[30, 1] = L[29, 1] * 1.5  # one rise, at sweep 30
+    r = torch.stack([k**-0.5, k**-1.0], 1)
+    h = TrainHistory(method="ADMM", loss=r, weights=[], biases=[],
+                     records={"augmented_lagrangian": L, "primal_residual": r, "kkt_residual": 2 * r})
+    sw = admm.beta_sweep(h, betas=(1.0, 2.0), early=10)
+    assert sw["increases"] == [0, 1] and sw["first"] == [None, 30]
+    assert np.allclose(sw["slope_r"], [-0.5, -1.0]) and np.allclose(sw["slope_kkt"], [-0.5, -1.0])
+    assert math.isclose(sw["r_early"][0], 10**-0.5) and sw["n_sweeps"] == 40
+
+
+def test_prediction_and_stepped_hints():
+    pred = admm.prediction_last_multiplier()
+    assert pred.check(0.2) and not pred.check(-0.2) and not pred.check(...)
+    for ex in (admm.exercise_last_layer_update(), admm.exercise_multiplier_update(), pred):
+        assert len(ex.hints) >= 2 and ex.hints[0].rstrip().endswith("?")  # a question first, then the idea
+        assert not any("torch" in h or "linalg" in h for h in ex.hints)  # never the line of code

@@ -14,7 +14,8 @@ from course_lib import MOVED
 from course_lib.catalog import WIDGETS
 
 ROOT = Path(__file__).resolve().parents[1]
-TOPICS = ("overview", "perceptron", "backprop", "sparse", "sparse_coding", "cnn", "langevin", "admm")
+TOPICS = ("overview", "perceptron", "backprop", "sparse", "sparse_coding", "cnn", "langevin", "admm",
+          "scattering", "approx", "landscape")
 
 
 @pytest.fixture(scope="module")

@@ -178,3 +178,206 @@ def test_property_non_finite_inputs(bad, i):
 def test_property_non_positive_lr(lr):
     X, y = xor()
     assert_rejects(backprop.train_many, "lr", X, (y + 1) / 2, [2, 2, 1], n_nets=1, lr=lr, epochs=1)
+
+
+# -- the Hessian, stochastic approximation, Kiefer–Wolfowitz, the failure diagnosis -------------
+def _autograd_hessian(W, B, X, Y, sizes):
+    v = backprop.flatten_params(W, B)
+
+    def E(v1):
+        Ws, bs = backprop.unflatten_params(v1, sizes)
+        return ((backprop.forward_pass(Ws, bs, X)[-1] - Y) ** 2).mean()
+
+    return torch.autograd.functional.hessian(E, v)
+
+
+def test_flatten_unflatten_round_trip():
+    W, B = backprop.init_params([3, 4, 2], 5, 0)
+    v = backprop.flatten_params(W, B)
+    assert v.shape == (5, 4 * 3 + 4 + 2 * 4 + 2)
+    W2, B2 = backprop.unflatten_params(v, [3, 4, 2])
+    for a, b in zip(W + B, W2 + B2):
+        torch.testing.assert_close(a, b)
+    assert_rejects(backprop.unflatten_params, "v", v[:, :-1], [3, 4, 2])
+
+
+def test_hessian_matches_autograd():
+    X, Y = _data(n=6, d_in=2, d_out=2, seed=3)
+    W, B = backprop.init_params([2, 3, 2], 4, 1, init_scale=2.0)
+    H = backprop.hessian(W, B, X, Y)
+    assert H.shape == (4, 17, 17)
+    for k in range(4):
+        ref = _autograd_hessian([w[k] for w in W], [b[k] for b in B], X, Y, [2, 3, 2])
+        torch.testing.assert_close(H[k], ref, rtol=0, atol=1e-8)
+    torch.testing.assert_close(H, H.transpose(-1, -2))
+
+
+def test_sgd_stream_equals_a_hand_written_robbins_monro_loop():
+    X, Y, M = backprop.noisy_xor(0.2)
+    W, B = backprop.init_params([2, 3, 1], 2, 4)
+    Ws = [w.expand(2, *w.shape).clone() for w in W]
+    Bs = [b.expand(2, *b.shape).clone() for b in B]
+    hist = backprop.sgd_stream(Ws, Bs, X, M, 30, [1.0, 2.0], tau=[float("inf"), 5.0], seed=9, record_every=10)
+    assert hist.loss.shape == (4, 2, 2) and hist.steps.tolist() == [0, 10, 20, 30]
+    g = torch.Generator().manual_seed(9)
+    w = [[t[s].clone() for t in W] for s in range(2)], [[t[s].clone() for t in B] for s in range(2)]
+    for t in range(30):
+        i = torch.randint(0, 4, (2,), generator=g)
+        d = (torch.rand(2, generator=g, dtype=torch.float64) < M[i]).double()
+        for s in range(2):  # arm 1 (decaying) only, seed s
+            net = backprop.SigmoidMLP([2, 3, 1])
+            net.weights, net.biases = w[0][s], w[1][s]
+            net.step(X[i[s]][None], d[s].reshape(1, 1), lr=2.0 / (1 + t / 5.0))
+    for s in range(2):
+        torch.testing.assert_close(hist.weights[0][1, s], w[0][s][0])
+        torch.testing.assert_close(hist.biases[1][1, s], w[1][s][1])
+    out = backprop.forward_pass(hist.weights, hist.biases, X)[-1][..., 0]
+    torch.testing.assert_close(hist.loss[-1], ((out - M) ** 2).mean(-1))
+
+
+def test_sgd_stream_arms_share_samples_and_targets_per_arm():
+    X, Y, M = backprop.noisy_xor(0.1)
+    W, B = backprop.init_params([2, 2, 1], 3, 0)
+    Ws = [w.expand(3, *w.shape).clone() for w in W]
+    Bs = [b.expand(3, *b.shape).clone() for b in B]
+    targets = torch.stack([M, M, Y])
+    hist = backprop.sgd_stream(Ws, Bs, X, targets, 50, 1.0, seed=1, record_every=25)
+    torch.testing.assert_close(hist.weights[0][0], hist.weights[0][1])   # same lr, same samples
+    assert not torch.allclose(hist.weights[0][0], hist.weights[0][2])   # clean labels differ
+    assert_rejects(backprop.sgd_stream, "M", Ws, Bs, X, torch.stack([M, M]), 5, 1.0)
+    assert_rejects(backprop.sgd_stream, "M", Ws, Bs, X, M + 1, 5, 1.0)
+    assert_rejects(backprop.sgd_stream, "tau", Ws, Bs, X, M, 5, 1.0, tau=-1.0)
+    assert_rejects(backprop.sgd_stream, "weights", W, B, X, M, 5, 1.0)
+
+
+@given(lr=st.floats(max_value=0.0, allow_nan=False))
+def test_property_sgd_stream_rejects_non_positive_lr(lr):
+    X, Y, M = backprop.noisy_xor(0.1)
+    W, B = backprop.init_params([2, 2, 1], 2, 0)
+    Ws, Bs = [w[None] for w in W], [b[None] for b in B]
+    assert_rejects(backprop.sgd_stream, "lr", Ws, Bs, X, M, 3, lr)
+
+
+def test_noise_floor_matches_the_discrete_lyapunov_equation():
+    from scipy.linalg import solve_discrete_lyapunov
+
+    g = torch.Generator().manual_seed(0)
+    A = torch.randn(6, 6, generator=g, dtype=torch.float64)
+    H = A @ A.T / 6
+    lam, eta, var = torch.linalg.eigvalsh(H), 0.3, 0.09
+    C = 2 * var * H  # gradient-noise covariance of the squared loss at a zero-residual minimum
+    F = (torch.eye(6, dtype=torch.float64) - eta * H).numpy()
+    Sigma = solve_discrete_lyapunov(F, (eta**2 * C).numpy())
+    want = 0.5 * float(np.trace(H.numpy() @ Sigma))
+    assert float(backprop.noise_floor(lam, eta, var)) == pytest.approx(want, rel=1e-10)
+    assert float(backprop.noise_floor(lam, 1e-4, var)) == pytest.approx(0.5e-4 * var * float(lam.sum()), rel=1e-3)
+    assert_rejects(backprop.noise_floor, "lr", lam, 2.1 / float(lam.max()), var)
+    assert_rejects(backprop.noise_floor, "noise_var", lam, eta, 0.0)
+
+
+def test_noise_floor_predicts_linear_sgd_simulated():
+    # w ← w − η(Hw + ξ), ξ ~ N(0, 2σ²H): the time-averaged ½wᵀHw equals the floor
+    g = torch.Generator().manual_seed(1)
+    H = torch.diag(torch.tensor([1.0, 0.5, 0.1], dtype=torch.float64))
+    eta, var = 0.5, 0.2
+    L = torch.linalg.cholesky(2 * var * H)
+    w = torch.zeros(4000, 3, dtype=torch.float64)
+    acc = 0.0
+    for t in range(600):
+        w = w - eta * (w @ H + torch.randn(4000, 3, generator=g, dtype=torch.float64) @ L.T)
+        if t >= 300:
+            acc += float((0.5 * (w @ H * w).sum(1)).mean()) / 300
+    assert acc == pytest.approx(float(backprop.noise_floor(torch.diagonal(H), eta, var)), rel=0.03)
+
+
+def test_noisy_loss_moments_by_enumeration():
+    X, Y, M = backprop.noisy_xor(0.1)
+    W, B = backprop.init_params([2, 3, 1], None, 2)
+    f = backprop.forward_pass(W, B, X)[-1][:, 0]
+    values, probs = [], []
+    for i in range(4):
+        for d, pr in ((1.0, M[i]), (0.0, 1 - M[i])):
+            values.append(float((f[i] - d) ** 2))
+            probs.append(float(pr) / 4)
+    values, probs = np.array(values), np.array(probs)
+    mean, var = backprop.noisy_loss_moments(W, B, X, M)
+    assert float(mean) == pytest.approx((values * probs).sum())
+    assert float(var) == pytest.approx((values**2 * probs).sum() - (values * probs).sum() ** 2)
+
+
+def test_kw_quotients_have_the_exact_mean_and_spread():
+    X, Y, M = backprop.noisy_xor(0.1)
+    W, B = backprop.init_params([2, 2, 1], None, 0)
+    q = backprop.kw_quotients(W, B, X, M, c=0.3, n_draws=40_000, seed=1)
+    mean, sd = backprop.kw_moments(W, B, X, M, c=0.3)
+    assert q.shape == (40_000, 9)
+    assert float(((q.mean(0) - mean) / (sd / 200)).abs().max()) < 4.5
+    torch.testing.assert_close(q.std(0) / sd, torch.ones(9, dtype=torch.float64), atol=0.03, rtol=0)
+    # the mean is the central difference of the expected loss; small c -> backprop's gradient
+    dW, dB = backprop.backward_pass(W, backprop.forward_pass(W, B, X), M[:, None])
+    m_small, _ = backprop.kw_moments(W, B, X, M, c=1e-4)
+    torch.testing.assert_close(m_small, backprop.flatten_params(dW, dB), atol=1e-8, rtol=0)
+    assert_rejects(backprop.kw_quotients, "c", W, B, X, M, 0.0, 10)
+    assert_rejects(backprop.kw_moments, "weights", [w[None] for w in W], [b[None] for b in B], X, M, 0.1)
+
+
+def test_kw_stream_records_samples_and_stays_put_with_tiny_steps():
+    X, Y, M = backprop.noisy_xor(0.1)
+    W, B = backprop.init_params([2, 2, 1], 3, 0)
+    Ws = [w.expand(2, *w.shape).clone() for w in W]
+    Bs = [b.expand(2, *b.shape).clone() for b in B]
+    hist = backprop.kw_stream(Ws, Bs, X, M, 20, [1e-9, 0.5], 0.5, tau=10.0, seed=0, record_every=5)
+    assert hist.loss.shape == (5, 2, 3) and hist.samples.tolist() == [0, 90, 180, 270, 360]
+    torch.testing.assert_close(hist.weights[0][0], W[0], atol=1e-7, rtol=0)
+    assert not torch.allclose(hist.weights[0][1], W[0])
+    assert_rejects(backprop.kw_stream, "a", Ws, Bs, X, M, 5, -1.0, 0.5, 10.0)
+
+
+def test_stochastic_approximation_small_run_and_its_table():
+    sa = backprop.stochastic_approximation(n_seeds=6, n_steps=120, lrs=(0.5, 2.0), record_every=20, kw_a=(0.5,))
+    assert sa.excess.shape == (7, 4, 6) and sa.labels[-1].startswith("clean")
+    assert sa.constant == [0, 1] and sa.decaying == 2 and sa.clean == 3
+    assert sa.best_constant in sa.constant and sa.floor.shape == (4, 6)
+    assert bool((sa.floor[:3] > 0).all()) and bool((sa.floor[3] == 0).all())
+    torch.testing.assert_close(sa.last_quarter, sa.excess[sa.steps > 90].mean(0))
+    table = sa.table()
+    assert all(label in table for label in sa.labels)
+    assert sa.kw.shape[1:] == (1, 6) and int(sa.kw_samples[-1]) <= 120
+    fig = backprop.stochastic_approximation_figure(sa)
+    floors = sum(bool(sa.near_min[k].any()) for k in sa.constant)  # a floor line where some run ends near a minimum
+    assert len(fig.data) == 4 + floors + 1 and fig.data[-1].name.startswith("Kiefer")
+    assert_rejects(backprop.stochastic_approximation_figure, "sa", None, exc=TypeError)
+
+
+def test_kiefer_wolfowitz_check_small():
+    kw = backprop.kiefer_wolfowitz_check(cs=(0.25,), n_draws=2000)
+    assert len(kw.z_max) == 1 and kw.sd_ratio[0].shape == (13,) and kw.sd_at_fd_step > 1e3
+
+
+def test_median_interval_is_exact_order_statistics():
+    from course_lib.backprop.experiments import median_interval
+
+    x = torch.arange(1.0, 101.0, dtype=torch.float64)
+    med, lo, hi = median_interval(x)
+    assert med == 50.0 and lo < 50.0 < hi and (lo, hi) == (40.0, 61.0)  # binomial(100, ½) order statistics
+
+
+def test_diagnose_failures_finds_the_stiff_direction():
+    X, y = xor()
+    Y = (y + 1) / 2
+    runs = backprop.train_many(X, Y, [2, 2, 1], n_nets=120, lr=5.0, epochs=1500, seed=0)
+    diag = backprop.diagnose_failures(runs.weights, runs.biases, X, Y)
+    assert diag.eigenvalues.shape == (120, 9) and int((~diag.solved).sum()) >= 3
+    assert int(diag.pair.sum()) >= 1 and float(diag.stiff_error.max()) < 0.05
+    torch.testing.assert_close(diag.stiff_pred[diag.pair], diag.ideal[diag.pair], rtol=0.02, atol=0)
+    assert diag.auc(diag.lam_max) > 0.9
+    fig = backprop.failure_spectrum_figure(diag)
+    assert [t.name for t in fig.data] == ["solved", "failed"]
+    assert_rejects(backprop.diagnose_failures, "undecided_tol", runs.weights, runs.biases, X, Y, undecided_tol=0.7)
+
+
+def test_prediction_stiff_eigenvalue_and_stepped_hints():
+    pred = backprop.prediction_stiff_eigenvalue()
+    assert pred.check(0.125) and not pred.check(1 / 16) and not pred.check(...)
+    ex = backprop.exercise_layer_backward()
+    assert len(ex.hints) >= 2 and all("@" not in h and "return" not in h for h in ex.hints)

@@ -2,6 +2,8 @@
 activation maximisation, the lecture's bookkeeping and figures, widget, and bad-input errors.
 (The hand-written Adam it trains with is tested against torch.optim in tests/test_optim.py.)"""
 
+import math
+
 import numpy as np
 import pytest
 import scipy.signal
@@ -295,13 +297,148 @@ def test_few_shot_rows_draw_per_class_without_replacement_and_are_seeded():
     assert_rejects(cnn.few_shot_rows, "y", y.float(), [5], n_seeds=1, per_class=1)
 
 
-def test_paired_gain_mean_and_standard_error():
-    acc = torch.tensor([0.9, 0.8, 0.7, 0.6, 0.8, 0.8, 0.8, 0.8])
-    mean, se = cnn.paired_gain(acc, 4)
-    d = np.array([0.1, 0.0, -0.1, -0.2])
-    assert float(mean) == pytest.approx(d.mean(), abs=1e-6)
-    assert float(se) == pytest.approx(d.std(ddof=1) / 2, abs=1e-6)
-    assert_rejects(cnn.paired_gain, "acc", acc, 3)
+def test_mean_ci_is_the_student_t_interval():
+    from scipy import stats
+
+    x = np.array([0.1, 0.0, -0.1, -0.2, 0.05])
+    m, lo, hi = cnn.mean_ci(torch.tensor(x))
+    ref = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=stats.sem(x))
+    assert m == pytest.approx(x.mean()) and (lo, hi) == pytest.approx(ref, rel=1e-9)
+    assert_rejects(cnn.mean_ci, "x", torch.tensor([1.0]))
+    assert_rejects(cnn.mean_ci, "confidence", x, confidence=1.0)
+
+
+def test_paired_accuracy_ci_newcombe():
+    from course_lib.core.stats import wilson_interval
+
+    a = np.array([True] * 80 + [True] * 6 + [False] * 2 + [False] * 12)
+    b = np.array([True] * 80 + [False] * 6 + [True] * 2 + [False] * 12)
+    d, lo, hi = cnn.paired_accuracy_ci(a, b)
+    assert d == pytest.approx(0.04) and lo < d < hi
+    # Newcombe's correction of phi: e h - f g = 80*12 - 6*2 = 948 > 0 becomes 948 - n/2 = 898
+    phi = 898 / math.sqrt(86 * 14 * 82 * 18)
+    l1, u1 = wilson_interval(86, 100)
+    l2, u2 = wilson_interval(82, 100)
+    ref_lo = d - math.sqrt((0.86 - l1) ** 2 - 2 * phi * (0.86 - l1) * (u2 - 0.82) + (u2 - 0.82) ** 2)
+    ref_hi = d + math.sqrt((u1 - 0.86) ** 2 - 2 * phi * (u1 - 0.86) * (0.82 - l2) + (0.82 - l2) ** 2)
+    assert (lo, hi) == pytest.approx((ref_lo, ref_hi), abs=1e-12)
+    # swapping A and B mirrors the interval
+    d2, lo2, hi2 = cnn.paired_accuracy_ci(b, a)
+    assert (d2, lo2, hi2) == pytest.approx((-d, -hi, -lo), abs=1e-12)
+    # identical classifiers: the interval is centred at 0
+    d0, lo0, hi0 = cnn.paired_accuracy_ci(a, a)
+    assert d0 == 0.0 and lo0 == pytest.approx(-hi0) and lo0 < 0 < hi0
+    assert_rejects(cnn.paired_accuracy_ci, "a_right", a.astype(int), b)
+    assert_rejects(cnn.paired_accuracy_ci, "b_right", a, b[:50])
+
+
+def test_paired_accuracy_ci_covers_the_true_difference():
+    """Coverage of the 95% interval on correlated pairs like the lecture's (accuracies ~0.97/0.98)."""
+    rng = np.random.default_rng(0)
+    n, cells = 300, np.array([0.955, 0.025, 0.015, 0.005])  # both right, only A, only B, both wrong
+    truth = cells[1] - cells[2]
+    hits = 0
+    for _ in range(400):
+        kind = rng.choice(4, size=n, p=cells)
+        _, lo, hi = cnn.paired_accuracy_ci((kind == 0) | (kind == 1), (kind == 0) | (kind == 2))
+        hits += lo <= truth <= hi
+    assert hits / 400 >= 0.92  # nominal 0.95; 400 draws: a 2-s.e. band is about ±0.022
+
+
+def test_transfer_init_copies_and_freezes_by_arm():
+    pre = cnn.init_cnn(1, n_classes=5, seed=7)
+    init, frozen = cnn.transfer_init(pre, 3, seed=2)
+    A = len(cnn.TRANSFER_ARMS)
+    assert init["W1"].shape[0] == 3 * A and frozen.tolist() == [d for _, _, d in cnn.TRANSFER_ARMS for _ in range(3)]
+    for a, (_, copied, _) in enumerate(cnn.TRANSFER_ARMS):
+        for s in range(3):
+            i = a * 3 + s
+            for n in ("W1", "b1", "W2", "b2"):
+                assert torch.equal(init[n][i], pre[n][0]) == copied or n.startswith("b")
+    fresh = cnn.init_cnn(3 * A, n_classes=5, seed=2)
+    assert torch.equal(init["W3"], fresh["W3"])  # every arm gets the same fresh read-out per seed index
+    assert_rejects(cnn.transfer_init, "n_seeds", pre, 1)
+
+
+def test_frozen_depths_and_the_cached_path_equal_the_full_forward():
+    """Models with frozen conv layers train on the frozen layers' cached output: same numbers as
+    the full network, frozen layers exactly unchanged."""
+    import course_lib.cnn.train as train_module
+
+    S = 6
+    init = cnn.init_cnn(S, n_classes=5, seed=0)
+    Xs = torch.rand(20, S, 8, 8, generator=torch.Generator().manual_seed(2))
+    ys = torch.randint(0, 5, (20, S), generator=torch.Generator().manual_seed(3))
+    depth = torch.tensor([0, 1, 2, 2, 1, 0])
+    p, h = cnn.train_cnn(Xs, ys, params=init, frozen=depth, n_epochs=4, batch_size=10, lr=0.02)
+    for n, d in (("W1", 1), ("b1", 1), ("W2", 2), ("b2", 2)):
+        assert torch.equal(p[n][depth >= d], init[n][depth >= d])
+        assert not torch.equal(p[n][depth < d], init[n][depth < d])
+    original = train_module._frozen_groups
+    try:
+        train_module._frozen_groups = lambda *a: None  # force the full forward for every model
+        p_full, h_full = cnn.train_cnn(Xs, ys, params=init, frozen=depth, n_epochs=4, batch_size=10, lr=0.02)
+    finally:
+        train_module._frozen_groups = original
+    for n in p:
+        assert torch.allclose(p[n], p_full[n], atol=1e-5)
+    assert torch.allclose(h["loss"], h_full["loss"], atol=1e-5)
+    assert_rejects(cnn.train_cnn, "frozen", Xs, ys, params=init, frozen=torch.tensor([0, 1, 2, 3, 1, 0]))
+    assert_rejects(cnn.train_cnn, "frozen", Xs, ys, params=init, frozen=torch.zeros(S) + 0.5)
+
+
+def test_circular_conv2d_matches_wrap_padding_and_is_equivariant():
+    y = cnn.circular_conv2d(X, W)
+    assert torch.allclose(y, circ(X), atol=1e-12) and y.shape == (3, 4, 10, 10)
+    # the wrap-around by hand: a tiled image, convolved without padding, cropped
+    tiled = X.repeat(1, 1, 3, 3)[..., 9:21, 9:21]
+    assert torch.allclose(y, F.conv2d(tiled, W), atol=1e-12)
+    assert float(cnn.equivariance_error(lambda x: cnn.circular_conv2d(x, W), X, [(3, 7)]).max()) < 1e-12
+    assert cnn.circular_conv2d(X, W, stride=2).shape == (3, 4, 5, 5)
+    assert_rejects(cnn.circular_conv2d, "w", X, torch.zeros(4, 1, 2, 2))
+    assert_rejects(cnn.circular_conv2d, "w", X, torch.zeros(4, 2, 3, 3))
+    assert_rejects(cnn.circular_conv2d, "stride", X, W, stride=0)
+
+
+def test_impulse_receptive_field_of_stacks_and_dilations():
+    g = torch.Generator().manual_seed(5)
+    ws = [torch.randn(3, 3, 3, 3, generator=g, dtype=torch.float64) for _ in range(3)]
+
+    def stack(n, dilation=1, relu=False):
+        def f(x):
+            for w in ws[:n]:
+                x = F.conv2d(x, w, padding=dilation, dilation=dilation)
+                x = torch.relu(x) if relu else x
+            return x
+        return f
+
+    for n in (1, 2, 3):
+        side = 2 * n + 1
+        for relu in (False, True):  # several random draws: a ReLU that is off for one input punches no hole
+            rf = cnn.impulse_receptive_field(stack(n, relu=relu), (3, 13, 13))
+            assert int(rf.sum()) == side**2 and bool(rf[6 - n : 7 + n, 6 - n : 7 + n].all())
+    # a dilated 3x3 (dilation 2) reads a 5x5 window with holes: 9 pixels
+    rf = cnn.impulse_receptive_field(stack(1, dilation=2), (3, 13, 13))
+    assert int(rf.sum()) == 9 and bool(rf[4, 4]) and not bool(rf[5, 5])
+    assert_rejects(cnn.impulse_receptive_field, "shape", stack(1), (1, 3, 13, 13))
+    assert_rejects(cnn.impulse_receptive_field, "f", lambda x: x.sum(), (3, 13, 13))
+    assert_rejects(cnn.impulse_receptive_field, "n_draws", stack(1), (3, 13, 13), n_draws=0)
+
+
+def test_prediction_receptive_field():
+    pred = cnn.prediction_receptive_field(5)
+    assert pred.answer == 11 and pred.check(11, strict=True) and not pred.check(7)
+    assert not pred.check(...)  # unattempted: a sentence, no failure
+    assert len(pred.hints) >= 2
+
+
+def test_exercise_hints_come_in_steps_and_do_not_give_the_code(capsys):
+    from course_lib import sparse_coding as sc
+
+    for ex in (cnn.exercise_shift_test(), sc.exercise_renormalize()):
+        assert len(ex.hints) >= 2
+        assert ex.hints[0].rstrip().endswith("?")  # the first step is a question
+        assert not any("torch." in h or "(x" in h for h in ex.hints)  # never the line of code
 
 
 def test_lecture_figures_draw_what_they_are_given():
@@ -322,7 +459,14 @@ def test_lecture_figures_draw_what_they_are_given():
     simple, complex_ = torch.rand(16), torch.rand(16)
     fig = cnn.grating_figure(simple, complex_)
     assert np.allclose(fig.data[0].x[-1], 2 * np.pi * 15 / 16) and np.allclose(fig.data[1].y, complex_.numpy())
-    curve = torch.rand(3, 4, generator=G)
-    fig = cnn.learning_curve_figure(torch.tensor([1, 2, 3]), curve, 2)
-    assert np.allclose(fig.data[0].y, curve[:, :2].mean(1).numpy())
-    assert np.allclose(fig.data[2].y, curve[:, 2:].mean(1).numpy())
+    fig = cnn.training_figure(torch.tensor([1.0, 0.5, 0.1]))
+    assert list(fig.data[0].x) == [1, 2, 3] and np.allclose(fig.data[0].y, [1.0, 0.5, 0.1])
+    rf = torch.zeros(5, 5, dtype=torch.bool)
+    rf[1:4, 1:4] = True
+    fig = cnn.receptive_field_figure(rf, rf)
+    assert len(fig.data) == 2 and np.asarray(fig.data[0].z).sum() == 9
+    energy = torch.rand(4, 2, generator=G)
+    fig = cnn.dictionary_convergence_figure(energy, [3, 2.9, 2.8, 2.8], [2.9] * 4, [3.1] * 4, torch.tensor([0.5, 1.0]))
+    assert np.allclose(fig.data[1].y, energy[:, 1].numpy()) and np.allclose(fig.data[3].y, [3, 2.9, 2.8, 2.8])
+    fig = cnn.transfer_figure({"a": (0.01, 0.0, 0.02), "b": (0.04, 0.03, 0.05)}, 0.02)
+    assert np.allclose(fig.data[0].x, [1.0, 4.0]) and np.allclose(fig.data[0].error_x.array, [1.0, 1.0])

@@ -186,3 +186,106 @@ def test_displaying_a_widget_sends_the_figure_full_state():
     synced = ui.figure._widget_data
     assert [list(t["x"]) for t in synced[:2]] == [list(t.x) for t in ui.figure.data[:2]]
     assert ui.figure._widget_layout["title"]["text"] == ui.figure.layout.title.text
+
+
+# -- overview (lecture 00): the computations made from the published record ---------------------
+def test_fit_exponential_matches_scipy_linregress():
+    from scipy.stats import linregress
+    from scipy.stats import t as student_t
+
+    years, errors = [2012, 2013, 2014, 2015, 2016, 2017], [16.4, 11.7, 6.67, 3.57, 2.99, 2.25]
+    fit = overview.fit_exponential(years, errors, confidence=0.9)
+    ref = linregress(np.array(years) - 2012, np.log(errors))
+    q = student_t.ppf(0.95, 4)
+    assert fit.rate == pytest.approx(ref.slope, rel=1e-12) and fit.intercept == pytest.approx(ref.intercept, rel=1e-12)
+    assert fit.rate_ci == pytest.approx((ref.slope - q * ref.stderr, ref.slope + q * ref.stderr), rel=1e-10)
+    assert fit.dof == 4 and sum(fit.residuals) == pytest.approx(0.0, abs=1e-12)
+    assert fit.predict(2012) == pytest.approx(math.exp(ref.intercept))
+    assert fit.crossing_year(fit.predict(2014.3)) == pytest.approx(2014.3)
+    assert fit.factor_over(5)[0] == pytest.approx(fit.annual_factor**5)
+
+
+def test_fit_exponential_recovers_an_exact_halving_time():
+    years = [2000, 2001, 2003, 2004, 2008]
+    fit = overview.fit_exponential(years, [40.0 * 0.5 ** ((y - 2000) / 3) for y in years])
+    assert fit.halving_years == pytest.approx(3.0, rel=1e-12)
+    assert fit.rate_ci[1] - fit.rate_ci[0] == pytest.approx(0.0, abs=1e-9)  # no residual, no width
+    assert fit.annual_factor == pytest.approx(0.5 ** (1 / 3))
+
+
+def test_deep_era_fit_and_crossing_on_the_published_record():
+    fit = overview.deep_era_fit()
+    assert fit.year0 == 2012 and len(fit.residuals) == 6
+    assert fit.factor_ci[1] < 1 and 2014 < fit.crossing_year(overview.HUMAN_TOP5) <= 2015
+    years = [w.year for w in overview.ILSVRC_WINNERS]
+    errors = [w.top5_error for w in overview.ILSVRC_WINNERS]
+    assert overview.first_year_below(years, errors, overview.HUMAN_TOP5) == 2015
+    assert overview.first_year_below(years, errors, 30.0) == 2010
+    assert overview.first_year_below(years, errors, 1.0) is None
+
+
+def test_rank_correlation_matches_spearman_and_brute_force_enumeration():
+    import itertools
+
+    from scipy.stats import spearmanr
+
+    x, y = [8, 19, 22, 152, 154], [16.4, 6.67, 7.3, 3.57, 2.25]
+    res = overview.rank_correlation(x, y)
+    assert res.rho == pytest.approx(spearmanr(x, y).statistic)
+    perms = [spearmanr(x, p).statistic for p in itertools.permutations(y)]
+    assert res.n_permutations == 120
+    assert res.pvalue == pytest.approx(np.mean([r <= res.rho + 1e-12 for r in perms]))
+    greater = overview.rank_correlation(x, y, alternative="greater")
+    assert greater.pvalue == pytest.approx(np.mean([r >= greater.rho - 1e-12 for r in perms]))
+    assert "5/120" in str(res)  # rho = -0.9: 5 of the 120 pairings are at least as negative
+
+
+def test_human_interval_covers_every_count_that_rounds_to_the_published_rate():
+    from course_lib.core.stats import wilson_interval
+
+    lo, hi, ks = overview.human_interval(5.1, 1500)
+    assert ks == (76, 77)
+    assert lo == pytest.approx(100 * wilson_interval(76, 1500)[0])
+    assert hi == pytest.approx(100 * wilson_interval(77, 1500)[1])
+    assert lo < 5.1 < hi
+    assert overview.human_interval(12.0, 258)[2] == (31,)
+
+
+def test_overview_kernels_name_the_bad_argument():
+    good_y, good_e = [2012, 2013, 2014], [16.4, 11.7, 6.67]
+    assert_rejects(overview.fit_exponential, "years", [2013, 2012, 2014], good_e)
+    assert_rejects(overview.fit_exponential, "years", [2012, 2013], [1.0, 2.0])
+    assert_rejects(overview.fit_exponential, "errors", good_y, [16.4, 0.0, 6.67])
+    assert_rejects(overview.fit_exponential, "errors", good_y, [16.4, 11.7])
+    assert_rejects(overview.fit_exponential, "errors", good_y, [16.4, math.nan, 6.67])
+    assert_rejects(overview.fit_exponential, "confidence", good_y, good_e, confidence=1.0)
+    assert_rejects(overview.first_year_below, "level", good_y, good_e, -1.0)
+    assert_rejects(overview.rank_correlation, "y", [1, 2, 3], [1, 2])
+    assert_rejects(overview.rank_correlation, "x", list(range(9)), list(range(9)))
+    assert_rejects(overview.rank_correlation, "alternative", [1, 2, 3], [3, 2, 1], alternative="lower")
+    assert_rejects(overview.human_interval, "error_pct", 5.123, 10)
+    assert_rejects(overview.human_interval, "n_images", 5.1, 0)
+    assert_rejects(overview.fit_exponential(good_y, good_e).crossing_year, "level", 0.0)
+
+
+@given(st.lists(st.floats(-1e3, 0.0, allow_nan=False), min_size=3, max_size=6))
+def test_fit_exponential_rejects_non_positive_errors(bad):
+    assert_rejects(overview.fit_exponential, "errors", list(range(len(bad))), bad)
+
+
+def test_overview_exercises_accept_the_solution_and_reject_the_two_point_shortcut(capsys):
+    def fitted(years, errors):
+        slope = np.polyfit(np.asarray(years, float), np.log(errors), 1)[0]
+        return math.log(2) / -slope
+
+    def two_points(years, errors):
+        return (years[-1] - years[0]) * math.log(2) / math.log(errors[0] / errors[-1])
+
+    ex = overview.exercise_halving_time()
+    assert ex.check(fitted, strict=True)
+    assert not ex.check(two_points)
+    assert "straight line" not in capsys.readouterr().out  # feedback offers .hint(), never prints it
+    assert overview.prediction_first_year().check(2015, strict=True)
+    assert not overview.prediction_first_year().check(2014)
+    pred = overview.prediction_halving_time(overview.deep_era_fit())
+    assert pred.check(5 * math.log(2) / math.log(16.4 / 2.25)) and not pred.check(3.0)

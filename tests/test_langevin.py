@@ -23,7 +23,8 @@ def quad(x):
 
 # --- potentials ---------------------------------------------------------------------------
 @pytest.mark.parametrize("U, grad, dim", [(langevin.double_well, langevin.double_well_grad, 1),
-                                          (langevin.banana, langevin.banana_grad, 2)])
+                                          (langevin.banana, langevin.banana_grad, 2),
+                                          (langevin.tilted_double_well, langevin.tilted_double_well_grad, 1)])
 def test_gradients_match_autograd(U, grad, dim):
     x = torch.randn(7, dim, dtype=torch.float64, generator=torch.Generator().manual_seed(0)).requires_grad_()
     (auto,) = torch.autograd.grad(U(x).sum(), x)
@@ -340,3 +341,172 @@ def test_figures_draw_the_arrays_they_are_given():
     x = torch.tensor([-1.0, 1.0, 0.5])
     fig = langevin.gibbs_histogram_figure(x, torch.linspace(-2, 2, 5), torch.ones(5), beta=2.0)
     assert fig.data[0].name == "3 SGLD chains" and fig.data[1].name == "Gibbs e^{−2U}/Z"
+
+
+# --- issue 10: the tilted well, the stable step, the PAC-Bayes terms, minibatch noise -----------------
+@pytest.mark.parametrize("tilt", [0.7, -0.4, 0.05])
+def test_tilted_well_critical_points_are_the_roots_and_the_global_one_is_lowest(tilt):
+    xg, xs, xl = langevin.tilted_well_critical_points(tilt)
+    x = torch.tensor([[xg], [xs], [xl]], dtype=torch.float64)
+    assert torch.allclose(langevin.tilted_double_well_grad(x, tilt), torch.zeros(3, 1, dtype=torch.float64), atol=1e-9)
+    U = langevin.tilted_double_well(x, tilt)
+    assert U[0] < U[2] < U[1]  # global minimum below the other one, both below the barrier top
+    assert min(xg, xl) < xs < max(xg, xl)
+    hess = [float(torch.autograd.functional.hessian(lambda v: langevin.tilted_double_well(v[None], tilt)[0],
+                                                    x[i])) for i in range(3)]
+    assert hess[0] > 0 and hess[2] > 0 and hess[1] < 0
+
+
+@given(st.one_of(st.floats(min_value=1.5001, max_value=1e12), st.floats(min_value=-1e12, max_value=-1.5001),
+                 st.just(math.nan), st.just(math.inf)))
+def test_tilt_outside_the_two_well_range_is_rejected(tilt):
+    assert_rejects(langevin.tilted_double_well_grad, "tilt", torch.zeros(2, 1), tilt)
+    assert_rejects(langevin.tilted_well_sampling, "tilt", tilt=tilt)
+
+
+@given(st.one_of(st.floats(max_value=0.0), st.just(math.nan), st.just(math.inf)))
+def test_stable_step_threshold_rejects_bad_offset_and_tol(v):
+    assert_rejects(langevin.stable_step_threshold, "offset", lambda x: x, [0.0], [0.1, 0.2], offset=v)
+    assert_rejects(langevin.stable_step_threshold, "tol", lambda x: x, [0.0], [0.1, 0.2], tol=v)
+
+
+def test_tilt_rejects_bad_values():
+    x = torch.zeros(2, 1)
+    for bad in (2.0, math.nan, "a"):
+        assert_rejects(langevin.tilted_double_well, "tilt", x, bad)
+        assert_rejects(langevin.tilted_double_well_grad, "tilt", x, bad)
+        assert_rejects(langevin.tilted_well_critical_points, "tilt", bad)
+
+
+@pytest.mark.parametrize("k", [8.0, 3.0, 12.5])
+def test_stable_step_threshold_is_two_over_curvature_on_a_quadratic(k):
+    etas = np.linspace(0.5 / k, 3.5 / k, 61)[1:]  # spacing 0.05/k; 2/k is a grid point's neighbour
+    th = langevin.stable_step_threshold(lambda x: k * x, [0.0], etas, n_steps=3000)
+    # linear map e <- (1 - eta k) e: stable iff eta < 2/k; the threshold is within one spacing
+    assert abs(th.threshold - 2 / k) <= (etas[1] - etas[0])
+    assert th.stable[etas < 1.9 / k].all() and not th.stable[etas > 2.1 / k].any()
+    assert np.isinf(th.distance[-1])  # e grows like |1 - 3.5|^N: reported as blown up, never NaN
+
+
+def test_stable_step_threshold_on_the_double_well_and_bad_input():
+    th = langevin.stable_step_threshold(langevin.double_well_grad, [1.0], np.round(0.2005 + 0.001 * np.arange(100), 4))
+    assert th.threshold == pytest.approx(0.25, abs=1e-12)
+    assert np.isfinite(th.distance).all() and 0.1 < th.distance[-1] < 0.2  # the 2-cycle past the threshold
+    assert math.isnan(langevin.stable_step_threshold(lambda x: x, [0.0], [0.1, 0.2]).threshold)  # all stable
+    assert_rejects(langevin.stable_step_threshold, "etas", lambda x: x, [0.0], [0.2, 0.1])
+    assert_rejects(langevin.stable_step_threshold, "etas", lambda x: x, [0.0], [0.0, 0.1])
+    assert_rejects(langevin.stable_step_threshold, "grad_U", "no", [0.0], [0.1, 0.2])
+    assert_rejects(langevin.stable_step_threshold, "x_star", lambda x: x, [[0.0]], [0.1, 0.2])
+
+
+def test_tilted_well_gibbs_mass_matches_scipy_quad_and_chains_are_counted():
+    from scipy import integrate
+
+    T = langevin.tilted_well_sampling(betas=(0.5, 3.0), n_chains=200, step_size=0.02, sim_time=2.0, seed=1)
+    assert T.count.shape == (2,) and T.interval.shape == (2, 2) and T.time == pytest.approx(2.0)
+    assert np.all(T.interval[:, 0] <= T.mass) and np.all(T.mass <= T.interval[:, 1])
+    for b, m in zip(T.betas, T.gibbs_mass):
+        f = lambda x, b=b: math.exp(-b * ((x * x - 1) ** 2 + 0.7 * x))  # noqa: E731
+        ref = integrate.quad(f, -5, T.x_saddle)[0] / integrate.quad(f, -5, 5, points=[T.x_saddle])[0]
+        assert m == pytest.approx(ref, abs=1e-6)
+    assert T.x_global < T.x_saddle < T.x_local
+    assert_rejects(langevin.tilted_well_sampling, "betas", betas=(1.0, -1.0))
+    assert_rejects(langevin.tilted_well_sampling, "confidence", confidence=1.0)
+
+
+def test_tilted_well_sampling_matches_gibbs_statistically():
+    """1,500 chains per beta, started in the higher well, time 60 (>= 20 relaxation times at beta = 2).
+    Tolerance: Wilson interval at 99.9% per beta; the well mass's O(eta) bias at eta = 0.02 was below
+    0.002 in a run with 20,000 chains per beta, far inside the interval's half-width (~0.03)."""
+    T = langevin.tilted_well_sampling(betas=(0.5, 2.0), n_chains=1500, step_size=0.02, sim_time=60.0,
+                                      confidence=0.999, seed=4)
+    assert np.all((T.interval[:, 0] <= T.gibbs_mass) & (T.gibbs_mass <= T.interval[:, 1]))
+
+
+def test_pac_bayes_kl_and_confidence_closed_forms():
+    e, g = np.array([0.1, 0.2, 0.3]), np.array([1.0, 0.5, 0.25])
+    beta, lam = 8.0, 0.5
+    assert np.allclose(langevin.pac_bayes_kl(e, g, beta), np.cumsum(beta / 4 * e * g))
+    T = np.cumsum(e)
+    decayed = [beta / 4 * np.sum((e * g * np.exp(-lam * (T[k] - T) / 2))[: k + 1]) for k in range(3)]
+    assert np.allclose(langevin.pac_bayes_kl(e, g, beta, lam, decay=True), decayed)
+    assert langevin.pac_bayes_confidence(100, 0.05) == pytest.approx(math.log(2 * 10 / 0.05))
+    # the undecayed bound is the decayed one's upper envelope, and equal when lam = 0
+    und = langevin.pac_bayes_bound(e, g, beta, lam, 100, decay=False)
+    dec = langevin.pac_bayes_bound(e, g, beta, lam, 100, decay=True)
+    assert np.all(und >= dec) and und[0] == pytest.approx(dec[0])
+    assert np.allclose(langevin.pac_bayes_bound(e, g, beta, 0.0, 100, decay=True), und)
+    assert und[-1] == pytest.approx(math.sqrt((beta / 4 * np.sum(e * g) + math.log(400)) / 200))
+    assert_rejects(langevin.pac_bayes_kl, "decay", e, g, beta, lam, decay=1)
+    assert_rejects(langevin.pac_bayes_confidence, "n", 0)
+    assert_rejects(langevin.pac_bayes_confidence, "delta", 10, 1.5)
+
+
+def test_sigmoid_loss_sgld_returns_final_weights_and_train_se():
+    X = torch.randn(40, 5, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    y = torch.where(X[:, 0] > 0, 1.0, -1.0).double()
+    out = langevin.sigmoid_loss_sgld(X, y, X[:10], y[:10], 0.1, 50.0, 0.1, 20, n_chains=6, record_every=20, seed=9)
+    assert out["w"].shape == (6, 5)
+    per_chain = torch.sigmoid(-(out["w"] @ (X * y[:, None]).T)).mean(1)  # train loss of each chain at the end
+    assert out["train_loss"][-1] == pytest.approx(float(per_chain.mean()), rel=1e-10)
+    assert out["train_se"][-1] == pytest.approx(float(per_chain.std() / math.sqrt(6)), rel=1e-10)
+
+
+def test_label_gap_difference_uses_one_half_for_random_labels():
+    true_run = {"gap": np.array([0.0, 0.01]), "gap_se": np.array([0.0, 0.003]), "train_loss": np.array([0.5, 0.4]),
+                "train_se": np.array([0.0, 0.001])}
+    rand_run = {"gap": np.array([0.0, 0.5]), "gap_se": np.array([0.0, 0.9]), "train_loss": np.array([0.5, 0.47]),
+                "train_se": np.array([0.0, 0.004])}
+    d, se = langevin.label_gap_difference(true_run, rand_run)
+    assert d == pytest.approx((0.5 - 0.47) - 0.01) and se == pytest.approx(math.hypot(0.003, 0.004))
+    assert_rejects(langevin.label_gap_difference, "random_run", true_run, {"gap": 1})
+    # the identity behind it: for a fair coin y independent of x, E_y sigma(-y s) = 1/2 for every score s
+    s_ = torch.linspace(-20, 20, 101, dtype=torch.float64)
+    assert torch.allclose(0.5 * torch.sigmoid(-s_) + 0.5 * torch.sigmoid(s_), torch.full_like(s_, 0.5))
+
+
+def test_sigmoid_minibatch_noise_matches_the_finite_population_formula():
+    gen = torch.Generator().manual_seed(5)
+    X = torch.randn(60, 4, dtype=torch.float64, generator=gen)
+    y = torch.where(torch.rand(60, generator=gen, dtype=torch.float64) < 0.5, 1.0, -1.0)
+    W = torch.randn(3, 4, dtype=torch.float64, generator=gen)
+    # exact: per-example gradients' population variance sigma_1^2, and sampling without replacement
+    # gives Var(mean of b) = sigma_1^2 (n - b) / (b (n - 1)) (Cochran 1977, eq. 2.8)
+    s = torch.sigmoid(-(W @ (X * y[:, None]).T))
+    per = (s * (s - 1))[:, :, None] * (X * y[:, None])[None]
+    sigma1 = ((per - per.mean(1, keepdim=True)) ** 2).sum(2).mean(1) / 4
+    b, m = 6, 20_000
+    exact = (sigma1 * (60 - b) / (b * 59)).numpy()
+    est = langevin.sigmoid_minibatch_noise(X, y, W, b, n_batches=m, seed=1)
+    # a mean of m squared norms: relative sd ~ sqrt(2/m) per coordinate (Gaussian approx.) -> 5% is > 6 sd
+    assert np.allclose(est, exact, rtol=0.05)
+    assert np.allclose(langevin.sigmoid_minibatch_noise(X, y, W, 60, n_batches=3), 0.0, atol=1e-20)  # b = n
+    assert_rejects(langevin.sigmoid_minibatch_noise, "batch_size", X, y, W, 61)
+    assert_rejects(langevin.sigmoid_minibatch_noise, "W", X, y, W[:, :3], 5)
+    assert_rejects(langevin.sigmoid_minibatch_noise, "y", X, y * 0, W, 5)
+
+
+def test_prediction_answer_is_two_over_the_curvature_at_the_global_minimum(capsys):
+    pred = langevin.prediction_tilted_stable_step()
+    xg, _, _ = langevin.tilted_well_critical_points(langevin.TILT)
+    u2 = float(torch.autograd.functional.hessian(lambda v: langevin.tilted_double_well(v[None])[0],
+                                                 torch.tensor([xg], dtype=torch.float64)))
+    assert pred.answer == pytest.approx(2 / u2, rel=1e-9)
+    th = langevin.stable_step_threshold(langevin.tilted_double_well_grad, [xg], np.linspace(0.1905, 0.2095, 20))
+    assert abs(th.threshold - pred.answer) <= 0.001  # and the measured threshold agrees
+    assert not pred.check(...) and not pred.check(0.25) and pred.check(pred.answer, strict=True)
+    assert len(pred.hints) == 2 and "0.2" not in " ".join(pred.hints)  # hints do not give the number away
+    for ex in (langevin.exercise_sgld_step(), langevin.exercise_gibbs_normalizer()):
+        assert len(ex.hints) == 2 and ex.hints[0].rstrip().endswith("?")  # a question first
+    out = capsys.readouterr().out
+    assert "replace the ..." in out and "off by" in out
+
+
+def test_new_figures_draw_the_arrays_they_are_given():
+    T = langevin.tilted_well_sampling(betas=(0.5, 3.0), n_chains=50, step_size=0.02, sim_time=1.0, seed=1)
+    fig = langevin.tilted_well_figure(T)
+    assert np.allclose(fig.data[0].y, T.mass) and np.allclose(fig.data[1].y, T.gibbs_mass)
+    assert np.allclose(fig.data[0].error_y.array, T.interval[:, 1] - T.mass)
+    fig = langevin.bound_terms_figure([(300, "a", 1.0, 6.0), (600, "b", 0.5, 7.0)])
+    assert list(fig.data[0].y) == [1.0, 0.5] and list(fig.data[1].y) == [6.0, 7.0]
+    assert_rejects(langevin.tilted_well_figure, "T", "nope")

@@ -111,3 +111,90 @@ def test_property_bad_labels(label):
 def test_property_bad_epochs(epochs):
     X, y = xor()
     assert_rejects(perceptron.train_perceptron, "epochs", X, y, epochs=epochs)
+
+
+# -- the tight case of Novikoff's bound; Minsky & Papert ---------------------------------------
+@pytest.mark.parametrize("n", [4, 8, 32])
+def test_orthogonal_worst_case_attains_the_bound(n):
+    X, y = perceptron.orthogonal_worst_case(n)
+    assert X.shape == (n, n - 1)
+    Xa = torch.cat([torch.ones(n, 1, dtype=torch.float64), X], dim=1)
+    torch.testing.assert_close(Xa @ Xa.T, n * torch.eye(n, dtype=torch.float64))
+    r = perceptron.train_perceptron(X, y, epochs=10)
+    assert r.total_mistakes == n and r.mistakes_per_epoch == [n, 0]
+    assert perceptron.novikoff_bound(X, y) == pytest.approx(n, rel=1e-8)
+    assert perceptron.max_margin(X, y)[0] == pytest.approx(1.0, rel=1e-8)
+    # R without the bias coordinate would give a "bound" below the mistakes
+    assert float(X.norm(dim=1).max()) ** 2 / perceptron.max_margin(X, y)[0] ** 2 < r.total_mistakes
+
+
+def test_orthogonal_worst_case_rejects_bad_n():
+    assert_rejects(perceptron.orthogonal_worst_case, "n", 6)
+    assert_rejects(perceptron.orthogonal_worst_case, "n", 1)
+
+
+def test_bit_patterns_parity_and_order_features():
+    from itertools import product
+    from math import comb
+
+    B = perceptron.bit_patterns(4)
+    assert sorted(map(tuple, B.int().tolist())) == sorted(product([0, 1], repeat=4))
+    assert perceptron.parity(B).tolist() == [1.0 if sum(r) % 2 else -1.0 for r in B.int().tolist()]
+    F = perceptron.order_features(B, 2)
+    assert F.shape == (16, comb(4, 1) + comb(4, 2))
+    torch.testing.assert_close(F[:, 4], B[:, 0] * B[:, 1])
+    X, y = xor()
+    assert perceptron.parity((X > 0).double()).tolist() == y.tolist()  # XOR is parity of 2 bits
+    assert_rejects(perceptron.order_features, "order", B, 5)
+    assert_rejects(perceptron.parity, "B", B * 2)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 5])
+def test_parity_has_order_n(n):
+    assert perceptron.parity_order(n) == n
+
+
+def test_local_features_are_the_masks_inside_windows():
+    img = torch.tensor([[[1.0, 1.0], [0.0, 1.0]]])
+    F = perceptron.local_features(img, window=(2, 2))
+    assert F.shape == (1, 15) and int(F.sum()) == 7  # non-empty subsets of the 3 black pixels
+    F1 = perceptron.local_features(torch.zeros(1, 3, 3), window=(1, 1))
+    assert F1.shape == (1, 9)
+    assert_rejects(perceptron.local_features, "window", img, window=(3, 1))
+    assert_rejects(perceptron.local_features, "window", img, window=2, exc=TypeError)
+    assert_rejects(perceptron.local_features, "images", img[0])
+
+
+def test_count_components_matches_scipy():
+    from scipy import ndimage
+
+    g = torch.Generator().manual_seed(0)
+    images = (torch.rand(300, 5, 6, generator=g) < 0.45).double()
+    want = [ndimage.label(im.numpy())[1] for im in images]
+    assert perceptron.count_components(images).tolist() == want
+
+
+def test_minsky_papert_figures_defeat_every_local_perceptron():
+    figs, names = perceptron.minsky_papert_figures()
+    assert figs.shape == (4, 5, 5) and len(names) == 4
+    assert perceptron.count_components(figs).tolist() == [2, 1, 1, 2]
+    for window in [(2, 2), (3, 3)]:  # no window narrower than the retina sees both ends
+        phi = perceptron.local_features(figs, window=window)
+        assert float((phi[0] + phi[3] - phi[1] - phi[2]).abs().max()) == 0.0
+        assert not perceptron.linearly_separable(phi, torch.tensor([-1.0, 1.0, 1.0, -1.0]))
+    text = perceptron.figures_text(figs, names)
+    assert all(n in text for n in names) and text.count("\n") == 5
+
+
+def test_connectedness_is_local_on_a_small_retina():
+    images = perceptron.bit_patterns(12).reshape(-1, 3, 4)
+    y = torch.where(perceptron.count_components(images) <= 1, 1.0, -1.0)
+    assert perceptron.linearly_separable(perceptron.local_features(images), y)
+    assert not perceptron.linearly_separable(images.reshape(-1, 12), y)  # order 1 is not enough
+
+
+def test_prediction_parity_order_and_stepped_hints():
+    pred = perceptron.prediction_parity_order(8)
+    assert pred.check(8) and pred.check(8.3) and not pred.check(7) and not pred.check("8")
+    ex = perceptron.exercise_perceptron_update()
+    assert len(ex.hints) == 2 and all("w + y" not in h for h in ex.hints)

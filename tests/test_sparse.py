@@ -200,6 +200,85 @@ def test_transition_point_of_a_step_and_its_error():
     assert_rejects(sparse.transition_point, "rate", s, step[:-1], 5)
 
 
+def test_exact_recovery_coefficient_against_a_direct_pinv_loop():
+    D, x, _ = _problem(m=20, n=40, s=3, batch=4, seed=5)
+    D = D * torch.linspace(0.5, 2.0, 40, dtype=F64)  # column norms must not matter
+    erc = sparse.exact_recovery_coefficient(D, x)
+    Dn = (D / D.norm(dim=0)).numpy()
+    for b in range(4):
+        S = np.flatnonzero(x[:, b].numpy())
+        off = np.setdiff1d(np.arange(40), S)
+        ref = np.abs(np.linalg.pinv(Dn[:, S]) @ Dn[:, off]).sum(0).max()
+        assert float(erc[b]) == pytest.approx(ref, rel=1e-10)
+    assert float(sparse.exact_recovery_coefficient(D, x[:, 1])) == pytest.approx(float(erc[1]), rel=1e-12)
+    stack = D.expand(4, 20, 40)  # one dictionary per signal gives the same numbers
+    assert torch.allclose(sparse.exact_recovery_coefficient(stack, x), erc, rtol=1e-12)
+    # orthonormal atoms: D_S^+ d_j = 0 off the support
+    assert float(sparse.exact_recovery_coefficient(torch.eye(6, dtype=F64), torch.tensor([1.0, 0, 2, 0, 0, 0]))) == 0.0
+
+
+def test_erc_below_one_means_omp_recovers():
+    # Tropp 2004, Thm 3.1: ERC(S) < 1 => OMP recovers every code on S
+    r = sparse.erc_experiment(30, 15, 2, 60, seed=3)
+    assert int(r["covered"].sum()) > 10
+    assert bool(r["omp"][r["covered"]].all())
+    assert r["erc"].shape == r["omp"].shape == r["thresholding"].shape == (60,)
+
+
+def test_clopper_pearson_against_scipy_binomtest():
+    from scipy.stats import binomtest
+
+    for k, n in ((0, 10), (3, 10), (10, 10), (148, 150), (35, 150)):
+        lo, hi = sparse.clopper_pearson(k, n, 0.95)
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.90, method="exact")  # two 5 % tails
+        assert lo == pytest.approx(ci.low, abs=1e-12) and hi == pytest.approx(ci.high, abs=1e-12)
+    assert sparse.clopper_pearson(0, 5)[0] == 0.0 and sparse.clopper_pearson(5, 5)[1] == 1.0
+    assert_rejects(sparse.clopper_pearson, "k", 11, 10)
+    assert_rejects(sparse.clopper_pearson, "confidence", 1, 10, 1.0)
+
+
+def test_transition_test_points_follow_s_star_and_counts_match_recovery():
+    r = sparse.transition_test(20, 10, 4.2, 3, shift=2.5, window=1.0, seed=6)
+    assert [r[p]["s"] for p in ("below", "inner_below", "inner_above", "above")] == [1, 3, 6, 7]
+    ref = sparse.recovery_experiment(20, 10, np.array([1, 3, 6, 7]), 3, seed=6, methods=("l1",), amplitudes="sign")
+    assert [r[p]["k"] for p in r] == ref["success"]["l1"].sum(1).tolist()
+    for p in r.values():
+        assert (p["lower"], p["upper"]) == sparse.clopper_pearson(p["k"], 3)
+    assert_rejects(sparse.transition_test, "s_star", 20, 10, 2.0, 3)  # s* - 3 < 1
+    assert_rejects(sparse.transition_test, "window", 20, 10, 5.0, 3, window=4.0)
+
+
+def test_loglog_slope_of_a_power_law_and_bad_input():
+    k = np.arange(1, 101)
+    assert sparse.loglog_slope(k, 3.0 / k**1.7, (10, 100)) == pytest.approx(-1.7, abs=1e-12)
+    assert_rejects(sparse.loglog_slope, "gap", k, np.ones(5), (1, 5))
+    assert_rejects(sparse.loglog_slope, "k_range", k, 1.0 / k, (50, 50))
+    assert_rejects(sparse.loglog_slope, "gap", k, -1.0 / k, (1, 100))
+
+
+def test_uniform_spectrum_problem_and_the_exact_ista_gap():
+    D, x_star, y = sparse.uniform_spectrum_problem(60, 1e-4, seed=2)
+    lam, V = torch.linalg.eigh(D.T @ D)
+    assert float(lam.max()) == pytest.approx(1.0, rel=1e-10) and float(lam.min()) == pytest.approx(1e-4, rel=1e-8)
+    assert torch.allclose(y, D @ x_star)
+    c2 = (V.T @ x_star) ** 2
+    assert float((lam * c2).sum()) == pytest.approx(1.0, rel=1e-10)  # F(0) = ½‖y‖² = ½
+    # ISTA with beta = 0 is gradient descent: gap_k = ½ Σ λ c² (1 − λ)^{2k} exactly
+    _, F = sparse.ista(D, y, 0.0, 30, L=1.0, history=True)
+    for k in (1, 5, 30):
+        assert float(F[k]) == pytest.approx(0.5 * float((lam * c2 * (1 - lam) ** (2 * k)).sum()), rel=1e-8)
+    assert_rejects(sparse.uniform_spectrum_problem, "lam_min", 10, 0.0)
+    assert_rejects(sparse.uniform_spectrum_problem, "n", 1)
+
+
+def test_rate_experiment_slopes():
+    r = sparse.rate_experiment(n=120, n_iter=60, k_range=(10, 60), lam_min=1e-5, seed=1)
+    assert r["gap_ista"].shape == r["gap_fista"].shape == (60,)
+    assert r["slope_ista"] == pytest.approx(r["theory_slope_ista"], abs=0.02)  # ISTA: 1/(2(2k+1))
+    assert -2.3 < r["slope_fista"] < -1.6
+    assert np.all(r["gap_fista"][9:] < r["gap_ista"][9:])
+
+
 # ----------------------------------------------------------------------------- ReLU = layered thresholding
 def test_layered_thresholding_equals_relu_network():
     D1, D2 = sparse.two_layer_dictionaries(8)
@@ -281,6 +360,30 @@ def test_lecture_figures_draw_the_given_numbers():
     assert np.allclose(fig.data[1].y, [1.0, 0.0]) and np.allclose(fig.data[2].y, [1.0, 0.5])
 
 
+def test_rate_and_recovery_figures_draw_the_given_numbers():
+    r = sparse.rate_experiment(n=40, n_iter=20, k_range=(5, 20), lam_min=1e-3)
+    fig = sparse.widget.rate_figure(r)
+    assert np.allclose(fig.data[0].y, r["gap_ista"]) and np.allclose(fig.data[3].y, 2.0 / r["k"] ** 2)
+    tests = {"below": {"s": 1, "k": 3, "n": 4, "lower": 0.4, "upper": 0.99},
+             "above": {"s": 2, "k": 1, "n": 4, "lower": 0.01, "upper": 0.7}}
+    fig = sparse.widget.recovery_figure(np.array([1, 2]), {"l1": np.array([1.0, 0.5])}, 1.5, 1.6, 1.2, n=10, m=5,
+                                        tests=tests)
+    assert np.allclose(fig.data[-1].y, [0.75, 0.25]) and np.allclose(fig.data[-1].error_y.array, [0.24, 0.45])
+
+
+def test_prediction_transition_and_stepped_hints(capsys):
+    pred = sparse.prediction_transition(100, 50)
+    assert pred.answer == pytest.approx(2 * float(sparse.l1_transition_sparsity(50, 25)), rel=1e-9)
+    assert pred.check(pred.answer + 0.5) and not pred.check(pred.answer / 2) and not pred.check(...)
+    for ex in (sparse.exercise_soft_threshold(), sparse.exercise_ista_step(), pred):
+        assert len(ex.hints) >= 2 and ex.hints[0].rstrip().endswith("?")  # a question first, then the idea
+        assert not any("torch." in h or "(" in h.split()[0] for h in ex.hints)  # never the line of code
+    capsys.readouterr()
+    ex = sparse.exercise_soft_threshold()
+    ex.check(lambda z, b: (_ for _ in ()).throw(NotImplementedError()))
+    assert "S_β(z) = sign" not in capsys.readouterr().out  # an unattempted stub prints no answer
+
+
 def test_exercise_solutions_pass_and_wrong_answers_fail():
     ex1 = sparse.exercise_soft_threshold()
     assert ex1.check(lambda z, b: torch.sign(z) * torch.clamp(z.abs() - b, min=0), strict=True)
@@ -338,6 +441,18 @@ def test_sparsity_out_of_range_rejected(s):
     assert_rejects(sparse.thresholding, "sparsity", D, y, s)
 
 
+@given(n=st.integers(1, 50), extra=st.integers(1, 50))
+def test_clopper_pearson_rejects_counts_out_of_range(n, extra):
+    assert_rejects(sparse.clopper_pearson, "k", n + extra, n)
+    assert_rejects(sparse.clopper_pearson, "k", -extra, n)
+
+
+@given(lam_min=st.one_of(st.floats(max_value=0.0, allow_nan=False), st.floats(min_value=1.0, allow_nan=False),
+                         st.just(math.nan)))
+def test_uniform_spectrum_problem_rejects_bad_lam_min(lam_min):
+    assert_rejects(sparse.uniform_spectrum_problem, "lam_min", 10, lam_min)
+
+
 @given(n_iter=st.one_of(st.integers(max_value=-1), st.floats(0.5, 10.5), st.just(True)))
 def test_bad_n_iter_rejected(n_iter):
     D, _, y = _problem()
@@ -364,5 +479,7 @@ def test_other_bad_arguments():
     assert_rejects(sparse.multilayer_experiment, "contrasts", [0.0, 1.0], 2)
     assert_rejects(sparse.two_layer_dictionaries, "m", 12)
     assert_rejects(sparse.sparse_codes, "amplitudes", 10, [2], amplitudes="uniform")
+    assert_rejects(sparse.exact_recovery_coefficient, "x", D, torch.zeros(40, dtype=F64))  # empty support
+    assert_rejects(sparse.exact_recovery_coefficient, "x", D, torch.ones(7, dtype=F64))
     with pytest.raises(ValueError, match="y"):  # an infeasible nonnegative system
         sparse.basis_pursuit(torch.eye(2, dtype=F64), torch.tensor([1.0, -1.0], dtype=F64), nonneg=True)

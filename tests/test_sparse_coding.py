@@ -191,3 +191,51 @@ def test_energy_takes_one_lambda_or_one_per_dictionary(patches):
     assert torch.allclose(sc.sparse_coding_energy(patches, Dg, Ag, 0.5), same)
     assert_rejects(sc.sparse_coding_energy, "lam", patches, Dg, Ag, torch.tensor([0.1, 0.2, 0.3]))
     assert_rejects(sc.sparse_coding_energy, "lam", patches, Dg, Ag, -0.1)
+
+
+# -- mini-batch learning, its history, and the dictionary update ---------------------------
+def test_minibatch_learning_history_and_full_batch_equivalence(patches):
+    lams = torch.tensor([0.3, 0.8])
+    D_full, A_full = sc.learn_dictionary(patches, 16, lams, n_iter=4, seed=1)
+    D_one, A_one = sc.learn_dictionary(patches, 16, lams, n_iter=4, seed=1, batch_size=600)  # one batch = full
+    assert torch.equal(D_full, D_one) and torch.equal(A_full, A_one)
+    D, A, hist = sc.learn_dictionary(patches, 16, lams, n_iter=6, seed=1, batch_size=200, return_history=True)
+    assert hist["energy"].shape == (6, 2) and hist["dictionaries"].shape == (6, 2, 64, 16)
+    assert torch.equal(hist["dictionaries"][-1], D)
+    assert bool((hist["energy"][-1] < hist["energy"][0]).all())  # the O&F energy goes down
+    assert torch.allclose(D.norm(dim=-2), torch.ones(2, 16), atol=1e-5)
+    # the last pass's energy is the batches' energies right after their codes were inferred:
+    # with the final atoms it can only be lower than or near it, never far above
+    final = sc.sparse_coding_energy(patches, D, A, lams)
+    assert bool((final < hist["energy"][-1] * 1.05).all())
+    D1, A1, h1 = sc.learn_dictionary(patches, 16, 0.3, n_iter=2, seed=1, batch_size=200, return_history=True)
+    assert h1["energy"].shape == (2,) and h1["dictionaries"].shape == (2, 64, 16)
+    assert_rejects(sc.learn_dictionary, "batch_size", patches, 16, 0.3, 2, batch_size=0)
+
+
+def test_dictionary_update_is_the_projected_gradient_rule_then_renormalisation():
+    g = torch.Generator().manual_seed(4)
+    X = torch.randn(9, 40, generator=g, dtype=torch.float64)
+    D = sc.renormalize(torch.randn(9, 5, generator=g, dtype=torch.float64))
+    A = torch.randn(5, 40, generator=g, dtype=torch.float64)
+    D_new, A_new = sc.dictionary_update(D, X, A, n_steps=1)
+    eta = 1 / torch.linalg.eigvalsh(A @ A.T)[-1]
+    step = D + eta * (X - D @ A) @ A.T
+    step = step / step.norm(dim=0).clamp(min=1.0)
+    assert torch.allclose(D_new, step / step.norm(dim=0), atol=1e-12)  # unit columns
+    assert torch.allclose(D_new @ A_new, step @ A, atol=1e-12)  # the codes absorb the rescaling
+    # many steps reach the constrained least-squares fit: the residual gets no smaller
+    D_many, A_many = sc.dictionary_update(D, X, A, n_steps=300)
+    D_more, _ = sc.dictionary_update(D_many, X, A_many, n_steps=300)
+    assert float((X - D_more @ A_many).norm()) == pytest.approx(float((X - D_many @ A_many).norm()), rel=1e-6)
+    assert_rejects(sc.dictionary_update, "X", D, X[:4], A)
+    assert_rejects(sc.dictionary_update, "A", D, X, A[:3])
+    assert_rejects(sc.dictionary_update, "n_steps", D, X, A, n_steps=0)
+
+
+def test_spatial_spread_of_a_stack_of_dictionaries():
+    D = torch.randn(3, 64, 7, generator=G)
+    stacked = sc.spatial_spread(D)
+    assert stacked.shape == (3, 7)
+    for b in range(3):
+        assert torch.allclose(stacked[b], sc.spatial_spread(D[b]))

@@ -29,17 +29,29 @@ The network itself (activations, ``init_weights``, forward pass, backprop) is
 from __future__ import annotations
 
 from course_lib.admm import kernels, parallel
-from course_lib.admm.exercises import exercise_last_layer_update, exercise_multiplier_update
+from course_lib.admm.exercises import (
+    exercise_last_layer_update,
+    exercise_multiplier_update,
+    prediction_last_multiplier,
+)
 from course_lib.admm.experiments import (
+    ADAM_LRS,
+    GD_LRS,
     WIDGET_BETAS,
-    WIDGET_LRS,
     WIDGET_SCALES,
+    backprop_grid,
     beta_report,
+    beta_sweep,
+    grid_check,
     lagrangian_increases,
     layer_gradient_norms,
+    multipliers_vs_backprop,
     per_layer_factor,
     residual_slope,
+    saturated_fraction,
+    saturation_study,
     saturation_table,
+    seed_inits,
     square_data,
     theorem_conditions,
     time_to_accuracy,
@@ -64,6 +76,8 @@ __all__ = [
     "widget_runs",
     "lagrangian_increases",
     "beta_report",
+    "beta_sweep",
+    "grid_check",
     "residual_slope",
     "saturation_table",
     "learning_speed_figure",
@@ -74,7 +88,14 @@ __all__ = [
     "exercise_multiplier_update",
     "WIDGET_BETAS",
     "WIDGET_SCALES",
-    "WIDGET_LRS",
+    "GD_LRS",
+    "ADAM_LRS",
+    "seed_inits",
+    "saturated_fraction",
+    "backprop_grid",
+    "saturation_study",
+    "multipliers_vs_backprop",
+    "prediction_last_multiplier",
     "kernels",
     "parallel",
 ]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import torch
 
-from course_lib.core.exercises import Case, Exercise
+from course_lib.core.exercises import Case, Exercise, Prediction
 
-__all__ = ["exercise_last_layer_update", "exercise_multiplier_update"]
+__all__ = ["exercise_last_layer_update", "exercise_multiplier_update", "prediction_last_multiplier"]
 
 
 def _ex_data(seed):
@@ -43,8 +43,13 @@ def exercise_last_layer_update() -> Exercise:
         args = (V_prev, V, Lam, beta, lam)
         cases.append(Case(f"beta={beta}, lam={lam}", args=args, expected=reference(*args), atol=1e-8))
         cases.append(Case(f"gradient vanishes (beta={beta})", args=args, test=zero_grad(args)))
-    return Exercise("last-layer W update (ridge solve)", cases,
-                    hint="set the gradient λW + (Λ + β(WV_prev − V))V_prevᵀ to zero and solve the d×d system.")
+    return Exercise("last-layer W update (ridge solve)", cases, hint=[
+        "Which terms of the objective contain W, and what kind of function of W is their sum?",
+        "It is a quadratic, so its minimiser is where its gradient vanishes. Differentiate each term with respect "
+        "to W (the inner product with Λ is linear in W; the β-term is a least-squares term).",
+        "Collect the terms that multiply W on one side: W times a symmetric positive-definite d×d matrix equals "
+        "a matrix built from V, Λ and V_prev. Solve that linear system rather than forming an inverse.",
+    ])
 
 
 def exercise_multiplier_update() -> Exercise:
@@ -58,4 +63,22 @@ def exercise_multiplier_update() -> Exercise:
         Lam = torch.randn(3, 30, generator=g, dtype=torch.float64)
         expected = Lam + beta * (torch.sigmoid(W @ V_prev) - V)
         cases.append(Case(f"beta={beta}", args=(Lam, W, V_prev, V, beta), expected=expected, atol=1e-10))
-    return Exercise("multiplier update", cases, hint="Λ + β·r with the residual r = σ(W V_prev) − V (not V − σ(...)).")
+    return Exercise("multiplier update", cases, hint=[
+        "The multiplier update is a gradient *ascent* step on the augmented Lagrangian in Λ. "
+        "What is ∂L/∂Λ for this layer's constraint?",
+        "L contains ⟨Λ, r⟩ with the residual r defined in the math section: check which of σ(W V_prev) and V "
+        "comes first in r; the sign of the step follows from it. The step length is β.",
+    ])
+
+
+def prediction_last_multiplier() -> Prediction:
+    r"""Predict the last layer's KKT multiplier $\Lambda_l$ for one sample at a feasible point (the
+    forward pass), where the network outputs 0.7 and the target is 0.5."""
+    return Prediction(
+        "last-layer multiplier Λ_l at the forward pass (output 0.7, target 0.5)", 0.2, abs_tol=0.005,
+        why="Stationarity of the Lagrangian in V_l: (V_l − Y) − Λ_l = 0, so Λ_l = f(x) − y: backprop's error "
+            "signal at the output.",
+        hint=["Write the Lagrangian ½‖V_l − Y‖² + ⟨Λ_l, W_l Ṽ_{l−1} − V_l⟩ (the other terms do not contain V_l). "
+              "What must its derivative in V_l be at a KKT point?",
+              "Mind the sign: the residual is W_l Ṽ_{l−1} − V_l, so V_l enters the inner product with a minus.",
+              ])

@@ -14,18 +14,24 @@ import math
 import numpy as np
 import torch
 
-from course_lib.admm.kernels import check_data
+from course_lib.admm.kernels import check_data, kkt_multipliers
 from course_lib.admm.train import admm_train, bp_train
 from course_lib.core.device import generator, get_device
 from course_lib.core.history import TrainHistory
 from course_lib.core.mlp import activation as check_activation
-from course_lib.core.mlp import augment, init_weights
+from course_lib.core.mlp import augment, backprop_deltas, forward_pass, init_weights
 from course_lib.core.validate import as_tensor, check_int, check_layer_sizes, check_positive
 
 __all__ = [
     "WIDGET_BETAS",
     "WIDGET_SCALES",
-    "WIDGET_LRS",
+    "GD_LRS",
+    "ADAM_LRS",
+    "seed_inits",
+    "saturated_fraction",
+    "backprop_grid",
+    "saturation_study",
+    "multipliers_vs_backprop",
     "layer_gradient_norms",
     "per_layer_factor",
     "theorem_conditions",
@@ -34,13 +40,18 @@ __all__ = [
     "widget_runs",
     "lagrangian_increases",
     "beta_report",
+    "beta_sweep",
     "residual_slope",
     "saturation_table",
+    "grid_check",
 ]
 
 WIDGET_BETAS = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-WIDGET_SCALES = (1.0, 3.0, 10.0, 30.0)
-WIDGET_LRS = (0.1, 0.3, 1.0)
+#: Init scales of the saturation study and the widget (1 = LeCun's normal start).
+WIDGET_SCALES = (1.0, 10.0, 30.0, 100.0)
+#: Learning-rate grids of the backprop baseline: factor ~3 steps, from too timid to unstable.
+GD_LRS = (0.03, 0.1, 0.3, 1.0)
+ADAM_LRS = (0.003, 0.01, 0.03, 0.1, 0.3)
 
 
 # --------------------------------------------------------------------------- vanishing gradients
@@ -144,35 +155,152 @@ def _take(h: TrainHistory, idx: slice, method: str) -> TrainHistory:
     k = len(range(B)[idx])
     return TrainHistory(method=method, loss=h.loss[:, idx], weights=[w[idx] for w in h.weights],
                         biases=[b[idx] for b in h.biases], seconds=h.seconds * k / B, params=dict(h.params),
-                        records={name: series[:, idx] for name, series in h.records.items()})
+                        records={name: series[:, idx] for name, series in h.records.items()},
+                        diverged=None if h.diverged is None else h.diverged[idx])
 
 
-def widget_runs(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam=1e-6, seed=0, progress=False):
-    """The widget's data in two batched runs: one Algorithm-1 batch holding ADMM over the beta grid
-    (init scale 1), ADMM (beta = 10) over the init-scale grid and BCD (beta = 10, Lambda = 0) over
-    the init-scale grid; and backprop (every lr of ``WIDGET_LRS``) over the init-scale grid.
-    All runs share one initial draw (scaled), as separate calls with the same seed would.
-    ``bp_best`` is, per scale, the run of the lr with the lowest final MSE.  The ``seconds`` of
-    each ADMM/BCD history is its share of the joint batch's time."""
+def seed_inits(sizes, n_seeds, seed=0):
+    """``n_seeds`` independent unit-scale LeCun draws (one per batch entry), to be scaled by an init scale:
+    the same networks for backprop, ADMM and BCD."""
+    return init_weights(list(sizes), [1.0] * n_seeds, seed, "fan_in", independent=True)
+
+
+def saturated_fraction(Ws, X, activation="sigmoid", threshold=0.01):
+    r"""Per batch entry and hidden layer, the fraction of (unit, sample) pairs whose $\sigma'(z)\le$
+    ``threshold`` at the forward pass of ``Ws`` (for the sigmoid, $0.01$ means $|z|\gtrsim4.6$: the
+    gradient through the unit is damped 25-fold against $\sigma'(0)=\frac14$).  Returns ``(B, l-1)``."""
+    act = check_activation(activation)
+    X = as_tensor(X, "X", ndim=2, dtype=torch.float64)
+    threshold = check_positive(threshold, "threshold")
+    H, fr = X.expand(Ws[0].shape[0], -1, -1), []
+    for W in Ws[:-1]:
+        Z = W @ augment(H)
+        H = act.f(Z)
+        fr.append((act.df(Z, H) <= threshold).to(torch.float64).mean(dim=(1, 2)))
+    return torch.stack(fr, 1)
+
+
+def _scaled(base, scales):
+    """Weights for the batch (scale, seed) -> index ``scale_index * n_seeds + seed_index``."""
+    sc = torch.tensor(scales, dtype=torch.float64).repeat_interleave(base[0].shape[0]).view(-1, 1, 1)
+    return [W.repeat(len(scales), 1, 1) * sc for W in base]
+
+
+def _best(times, finals):
+    """Index of the best configuration per column of ``(configs, ...)`` tensors: the earliest to reach the
+    target (``times``, inf = never), else the lowest final MSE (``finals``; diverged = inf).  Ties: the first."""
+    reached = torch.isfinite(times).any(0)
+    return torch.where(reached, times.argmin(0), torch.nan_to_num(finals, nan=math.inf).argmin(0))
+
+
+def backprop_grid(X, Y, sizes, W0, gd_lrs=GD_LRS, adam_lrs=ADAM_LRS, n_steps=1000, target=None, chunk=32,
+                  progress=False):
+    r"""Backprop on every initial network of ``W0`` (a batch of ``B``) with gradient descent at every lr of
+    ``gd_lrs`` and Adam at every lr of ``adam_lrs``, ``n_steps`` full-batch steps each, run in chunks of
+    at most ``chunk`` networks (small batches stay in cache).  Returns ``curves`` ``(n_steps+1, configs, B)``
+    (diverged runs hold inf), ``labels`` (``"GD 0.3"``, ``"Adam 0.03"``, ...), ``optimizers`` and ``lrs``
+    per config, and, when ``target`` is given, ``times`` ``(configs, B)``: the first step with MSE <= target."""
+    gd_lrs, adam_lrs = tuple(float(v) for v in gd_lrs), tuple(float(v) for v in adam_lrs)
+    if not gd_lrs + adam_lrs:
+        raise ValueError("gd_lrs: give at least one learning rate (gd_lrs or adam_lrs)")
+    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    chunk = check_int(chunk, "chunk", min_value=1)
+    B = W0[0].shape[0]
+    configs = [("gd", lr) for lr in gd_lrs] + [("adam", lr) for lr in adam_lrs]
+    curves = torch.empty(n_steps + 1, len(configs), B, dtype=torch.float64)
+    per = max(1, chunk // B)  # configs per call
+    for opt in ("gd", "adam"):
+        idx = [j for j, c in enumerate(configs) if c[0] == opt]
+        for a in range(0, len(idx), per):
+            part = idx[a : a + per]
+            lrs = torch.tensor([configs[j][1] for j in part], dtype=torch.float64).repeat_interleave(B)
+            h = bp_train(X, Y, sizes, lrs, n_steps, optimizer=opt, W0=[W.repeat(len(part), 1, 1) for W in W0],
+                         progress=progress)
+            curves[:, part] = h.train_mse.view(n_steps + 1, len(part), B)
+    out = {"curves": curves, "labels": [f"{'GD' if o == 'gd' else 'Adam'} {lr:g}" for o, lr in configs],
+           "optimizers": [o for o, _ in configs], "lrs": torch.tensor([lr for _, lr in configs], dtype=torch.float64)}
+    if target is not None:
+        out["times"] = time_to_accuracy(curves.view(n_steps + 1, -1), target).view(len(configs), B)
+    return out
+
+
+def saturation_study(X, Y, sizes=(1, 20, 20, 1), scales=WIDGET_SCALES, n_seeds=4, gd_lrs=GD_LRS, adam_lrs=ADAM_LRS,
+                     bp_steps=1000, n_sweeps=100, beta=10.0, lam=1e-6, seed=0, target_fraction=0.1, progress=False):
+    r"""Backprop (gradient descent and Adam, each over its lr grid), ADMM and BCD from the same ``n_seeds``
+    initial networks, each scaled by every init scale of ``scales`` (Zeng et al. 2021, section on
+    saturation).  The target is MSE $\le$ ``target_fraction`` $\cdot\operatorname{Var}y$.
+
+    Batch entries are ordered ``scale_index * n_seeds + seed_index``; per-(scale, seed) tensors are
+    ``(len(scales), n_seeds)``.  Returns a dict with ``target``, ``saturated`` ``(scales, seeds, l-1)``,
+    ``bp`` (:func:`backprop_grid`'s dict), ``best`` (the best config per scale and seed: earliest to the
+    target, else lowest final MSE), ``best_gd``/``best_adam`` (the same within one optimizer; -1 if its
+    grid is empty), ``bp_time`` (steps of the best config; inf if never), ``admm``/``bcd``
+    (:class:`TrainHistory`, batched) and ``admm_time``/``bcd_time`` (sweeps to the target)."""
+    sizes = list(sizes)
+    X, Y = check_data(X, Y, sizes, "cpu")
+    n_seeds = check_int(n_seeds, "n_seeds", min_value=1)
+    S, ns = len(scales), n_seeds
+    target = target_fraction * float(Y.var(unbiased=False))
+    W0 = _scaled(seed_inits(sizes, n_seeds, seed), scales)
+    bp = backprop_grid(X, Y, sizes, W0, gd_lrs, adam_lrs, bp_steps, target, progress=progress)
+    times, finals = bp["times"], bp["curves"][-1]
+    best = _best(times, finals)
+
+    def best_of(opt):
+        idx = [j for j, o in enumerate(bp["optimizers"]) if o == opt]
+        if not idx:
+            return torch.full((S * ns,), -1, dtype=torch.long)
+        return torch.tensor(idx)[_best(times[idx], finals[idx])]
+
+    both = admm_train(X, Y, sizes, beta, lam, n_sweeps, W0=[W.repeat(2, 1, 1) for W in W0], progress=progress,
+                      multipliers=[True] * (S * ns) + [False] * (S * ns), on_diverge="flag")
+    adm, bcd = _take(both, slice(0, S * ns), "ADMM"), _take(both, slice(S * ns, 2 * S * ns), "BCD")
+    grid = (S, ns)
+    cols = torch.arange(S * ns)
+    return {
+        "scales": tuple(scales), "n_seeds": ns, "target": target, "bp_steps": bp_steps, "n_sweeps": n_sweeps,
+        "saturated": saturated_fraction(W0, X).view(S, ns, -1),
+        "bp": bp, "best": best.view(grid), "best_gd": best_of("gd").view(grid), "best_adam": best_of("adam").view(grid),
+        "bp_time": times[best, cols].view(grid), "bp_best_curve": bp["curves"][:, best, cols].view(-1, *grid),
+        "admm": adm, "bcd": bcd,
+        "admm_time": time_to_accuracy(adm.train_mse, target).view(grid),
+        "bcd_time": time_to_accuracy(bcd.train_mse, target).view(grid),
+    }
+
+
+def widget_runs(n=100, n_iter=600, sizes=(1, 20, 20, 1), lam=1e-6, seed=0, progress=False, **study):
+    """Every ADMM/BCD/backprop run of the lecture's sections 2 and 4 and of the widget: ADMM over the beta
+    grid (init scale 1, ``n_iter`` sweeps) and :func:`saturation_study` (keyword arguments ``study``).
+    Returns ``X``, ``Y``, ``beta_runs`` and ``study``."""
     sizes = list(sizes)
     X, Y = square_data(n)
-    sc = list(WIDGET_SCALES)
-    nb, ns = len(WIDGET_BETAS), len(sc)
-    joint = admm_train(X, Y, sizes, list(WIDGET_BETAS) + [10.0] * (2 * ns), lam, n_iter,
-                       init_scale=[1.0] * nb + sc + sc, seed=seed, progress=progress,
-                       multipliers=[True] * (nb + ns) + [False] * ns)
-    runs = _take(joint, slice(0, nb), "ADMM")
-    adm = _take(joint, slice(nb, nb + ns), "ADMM")
-    bcd = _take(joint, slice(nb + ns, nb + 2 * ns), "BCD")
-    k = len(WIDGET_LRS)
-    sct = torch.tensor(sc, dtype=torch.float64)
-    lrs = torch.tensor(WIDGET_LRS, dtype=torch.float64).repeat_interleave(ns)
-    bp = bp_train(X, Y, sizes, lrs, bp_iter, init_scale=sct.repeat(k), seed=seed, progress=progress)
-    m = bp.train_mse.view(bp_iter + 1, k, ns)
-    best = m[-1].argmin(0)  # diverged runs hold +inf, so never win
-    bp_best = m[:, best, torch.arange(ns)]
-    return {"X": X, "Y": Y, "beta_runs": runs, "admm_scales": adm, "bcd_scales": bcd, "bp": bp,
-            "bp_best": bp_best, "bp_best_lr": torch.tensor(WIDGET_LRS)[best]}
+    runs = admm_train(X, Y, sizes, list(WIDGET_BETAS), lam, n_iter, init_scale=[1.0] * len(WIDGET_BETAS), seed=seed,
+                      progress=progress, on_diverge="flag")
+    sat = saturation_study(X, Y, sizes, lam=lam, seed=seed, progress=progress, **study)
+    return {"X": X, "Y": Y, "beta_runs": runs, "study": sat}
+
+
+# --------------------------------------------------------------------------- backprop = Lagrange multipliers
+def multipliers_vs_backprop(h: TrainHistory, X, Y):
+    r"""LeCun (1988): at the feasible forward pass of each network of the (batched) history ``h``, the KKT
+    multipliers of the constrained problem (:func:`course_lib.admm.kernels.kkt_multipliers`, a dense solve)
+    against backprop's error signals (:func:`course_lib.core.mlp.backprop_deltas`, the backward recursion):
+    $\Lambda_l=\delta_l$ and $\Lambda_i\odot\sigma'(Z_i)=\delta_i$.  Returns ``rel_err`` ``(B, l)``
+    ($\|\cdot-\delta_i\|/\|\delta_i\|$ per layer), ``Lambda`` and ``delta``."""
+    act = check_activation(h.params.get("activation", "sigmoid"))
+    X = as_tensor(X, "X", ndim=2, dtype=torch.float64)
+    Y = as_tensor(Y, "Y", ndim=2, dtype=torch.float64)
+    if h.weights[0].ndim != 3:
+        raise ValueError("h: expected a batched history (weights with a leading batch axis)")
+    Ws = [torch.cat([W, b.unsqueeze(-1)], -1).to(torch.float64) for W, b in zip(h.weights, h.biases)]
+    Lam = kkt_multipliers(Ws, X, Y, act)
+    delta = backprop_deltas(Ws, X, Y, act)
+    Hs, Zs = forward_pass(Ws, X, act)
+    err = []
+    for i, (L, D) in enumerate(zip(Lam, delta)):
+        got = L * act.df(Zs[i], Hs[i + 1][:, :-1]) if i < len(Ws) - 1 else L
+        err.append((got - D).flatten(1).norm(dim=1) / D.flatten(1).norm(dim=1))
+    return {"rel_err": torch.stack(err, 1), "Lambda": Lam, "delta": delta}
 
 
 # --------------------------------------------------------------------------- the role of beta
@@ -182,15 +310,42 @@ def lagrangian_increases(L):
     return (L[1:] - L[:-1]) > 1e-12 * L[:-1].abs()
 
 
-def beta_report(runs: TrainHistory, betas=WIDGET_BETAS) -> str:
-    """One line per beta of a batched ADMM history: increases of L after the first sweep, and the
-    final primal residual, KKT residual and MSE."""
-    inc = lagrangian_increases(runs.augmented_lagrangian)
-    return "\n".join(
-        f"β={b:6g}: increases of L after iteration 1: {int(inc[1:, j].sum()):3d}; "
-        f"final ‖r‖={float(runs.primal_residual[-1, j]):.1e}, KKT={float(runs.kkt_residual[-1, j]):.1e}, "
-        f"MSE={float(runs.train_mse[-1, j]):.1e}"
-        for j, b in enumerate(betas))
+def beta_sweep(runs: TrainHistory, betas=WIDGET_BETAS, early=None) -> dict:
+    """Per beta of a batched ADMM history (columns of its records): ``increases`` of L after the first sweep
+    and ``first`` (the first sweep with one, or None), the final and the sweep-``early`` primal residual,
+    KKT residual and MSE, and the log-log ``slope_r``/``slope_kkt`` of both residuals over the last half of
+    the run (:func:`residual_slope`).  ``early`` defaults to sweep 120 (or the last).  Lists, in the order
+    of ``betas``."""
+    inc = lagrangian_increases(runs.augmented_lagrangian)[1:]  # rises after the first sweep (from Lambda = 0)
+    K = runs.train_mse.shape[0] - 1
+    early = min(120, K) if early is None else check_int(early, "early", min_value=1, max_value=K)
+    r, kkt = runs.primal_residual, runs.kkt_residual
+    out = {"betas": list(betas), "n_sweeps": K, "early": early, "increases": [], "first": [], "slope_r": [],
+           "slope_kkt": []}
+    for j in range(len(betas)):
+        rises = inc[:, j].nonzero().flatten()
+        out["increases"].append(int(rises.numel()))
+        out["first"].append(int(rises[0]) + 2 if rises.numel() else None)  # inc[0] is the step to sweep 2
+        out["slope_r"].append(residual_slope(r[:, j], K // 2, K))
+        out["slope_kkt"].append(residual_slope(kkt[:, j], K // 2, K))
+    for name, series in (("r", r), ("kkt", kkt), ("mse", runs.train_mse)):
+        out[name] = series[-1].tolist()
+        out[f"{name}_early"] = series[early].tolist()
+    return out
+
+
+def beta_report(runs: TrainHistory, betas=WIDGET_BETAS, early=None) -> str:
+    """The whole beta sweep of :func:`beta_sweep` as a markdown table, one row per beta."""
+    sw = beta_sweep(runs, betas, early)
+    K, e = sw["n_sweeps"], sw["early"]
+    rows = [f"| β | rises of L (sweeps 2–{K}) | first rise | ‖r‖ at {e} → {K} | KKT at {e} → {K} | MSE at {K} "
+            f"| slope of ‖r‖, KKT (sweeps {K // 2}–{K}) |", "|---|---|---|---|---|---|---|"]
+    for j, b in enumerate(sw["betas"]):
+        first = "—" if sw["first"][j] is None else str(sw["first"][j])
+        rows.append(f"| {b:g} | {sw['increases'][j]} | {first} | {sw['r_early'][j]:.1e} → {sw['r'][j]:.1e} "
+                    f"| {sw['kkt_early'][j]:.1e} → {sw['kkt'][j]:.1e} | {sw['mse'][j]:.1e} "
+                    f"| {sw['slope_r'][j]:+.2f}, {sw['slope_kkt'][j]:+.2f} |")
+    return "\n".join(rows)
 
 
 def residual_slope(residual, start=100, stop=None):
@@ -204,14 +359,52 @@ def residual_slope(residual, start=100, stop=None):
 
 
 # --------------------------------------------------------------------------- saturation
-def saturation_table(runs: dict, target: float, at: int = 100) -> str:
-    """Markdown table: per init scale, the MSE of backprop (best lr), ADMM and BCD after ``at``
-    iterations and the first iteration with MSE <= ``target`` (``runs`` from :func:`widget_runs`)."""
-    rows = ["| init scale | method | MSE after %d iterations | iterations to MSE ≤ 0.1·Var y |" % at,
-            "|---|---|---|---|"]
-    for j, s in enumerate(WIDGET_SCALES):
-        lr = float(runs["bp_best_lr"][j])
-        for name, m in [(f"BP (best lr {lr:g})", runs["bp_best"][:, j]), ("ADMM", runs["admm_scales"].train_mse[:, j]),
-                        ("BCD", runs["bcd_scales"].train_mse[:, j])]:
-            rows.append(f"| {s:g} | {name} | {float(m[at]):.2e} | {float(time_to_accuracy(m, target)):.0f} |")
+def _median(t):
+    """Median of a 1-D tensor with inf for 'never' (mean of the two middle values for an even count)."""
+    return float(np.median(t.numpy()))
+
+
+def grid_check(study: dict, optimizer: str, scale_index: int = 0) -> dict:
+    """Is the ``optimizer``'s lr grid sensible at init scale ``scales[scale_index]``?  The lr with the best
+    median steps-to-target over seeds (else the lowest median final MSE), its grid neighbours and whether it
+    is interior.  Returns ``best_lr``, ``lower``/``upper`` (neighbouring lrs, None at an edge),
+    ``interior`` and ``spacing`` (the larger ratio to a neighbour; inf at an edge)."""
+    bp = study["bp"]
+    idx = [j for j, o in enumerate(bp["optimizers"]) if o == optimizer]
+    if not idx:
+        raise ValueError(f"optimizer: no {optimizer!r} runs in this study")
+    ns = study["n_seeds"]
+    cols = slice(scale_index * ns, (scale_index + 1) * ns)
+    med_t = bp["times"][idx, cols].median(1).values
+    med_f = torch.nan_to_num(bp["curves"][-1, idx, cols], nan=math.inf).median(1).values
+    k = int(med_t.argmin()) if bool(torch.isfinite(med_t).any()) else int(med_f.argmin())
+    lrs = [float(bp["lrs"][j]) for j in idx]
+    lower = lrs[k - 1] if k > 0 else None
+    upper = lrs[k + 1] if k < len(lrs) - 1 else None
+    spacing = max(lrs[k] / lower, upper / lrs[k]) if lower is not None and upper is not None else math.inf
+    return {"best_lr": lrs[k], "lower": lower, "upper": upper, "interior": lower is not None and upper is not None,
+            "spacing": spacing, "reached": bool(torch.isfinite(med_t[k]))}
+
+
+def saturation_table(study: dict) -> str:
+    """Markdown table of :func:`saturation_study`: per init scale, the saturated fraction of each hidden layer
+    and, per method, in how many seeds it reached the target and the median steps/sweeps to get there."""
+    ns, steps, sweeps = study["n_seeds"], study["bp_steps"], study["n_sweeps"]
+    bp = study["bp"]
+    rows = [f"| init scale | saturated units (layer 1, 2) | backprop, best of both grids (≤ {steps} steps) "
+            f"| GD alone | Adam alone | ADMM β=10 (≤ {sweeps} sweeps) | BCD |", "|---|---|---|---|---|---|---|"]
+
+    def cell(times):
+        k = int(torch.isfinite(times).sum())
+        med = _median(times)
+        return f"{k}/{ns} seeds, median {med:.0f}" if math.isfinite(med) else f"{k}/{ns} seeds"
+
+    cols = torch.arange(ns)
+    for j, s in enumerate(study["scales"]):
+        sat = study["saturated"][j].mean(0)
+        gd = bp["times"][study["best_gd"][j], j * ns + cols] if bool((study["best_gd"][j] >= 0).all()) else None
+        ad = bp["times"][study["best_adam"][j], j * ns + cols] if bool((study["best_adam"][j] >= 0).all()) else None
+        rows.append(f"| {s:g} | {100 * float(sat[0]):.0f} %, {100 * float(sat[1]):.0f} % | {cell(study['bp_time'][j])} "
+                    f"| {cell(gd) if gd is not None else '—'} | {cell(ad) if ad is not None else '—'} "
+                    f"| {cell(study['admm_time'][j])} | {cell(study['bcd_time'][j])} |")
     return "\n".join(rows)

@@ -15,6 +15,8 @@ kernels run on one process or on shards of the data.
 """
 from __future__ import annotations
 
+import math
+
 import torch
 
 from course_lib.core.mlp import DIVERGE_AT, Activation, augment
@@ -30,6 +32,9 @@ __all__ = [
     "update_hidden_V",
     "update_penultimate_V",
     "update_last_V",
+    "solve_last_W",
+    "multiplier_step",
+    "kkt_multipliers",
     "augmented_lagrangian_terms",
     "admm_core",
 ]
@@ -82,8 +87,9 @@ def _shift_diag(M, lam):
     return M
 
 
-def _solve_last_W(A, C, beta_b, lam):
-    """W_l from the sample sums A = V~V~^T, C = (beta V_l - Lambda_l)V~^T; ``beta_b`` is (B,1,1)."""
+def solve_last_W(A, C, beta_b, lam):
+    r"""The exact $W_l$ block of Algorithm 1 from the sample sums $A=\tilde V\tilde V^\top$ and
+    $C=(\beta V_l-\Lambda_l)\tilde V^\top$: solve $W(\lambda I+\beta A)=C$; ``beta_b`` is (B,1,1)."""
     M = _shift_diag(beta_b * A, lam)
     return torch.linalg.solve(M, C.transpose(1, 2)).transpose(1, 2)
 
@@ -93,7 +99,7 @@ def update_last_W(V_prev, V_last, Lam_last, beta, lam, comm=LocalComm()):
     $W_l = (\beta V_l - \Lambda_l)\tilde V^\top(\lambda I + \beta\tilde V\tilde V^\top)^{-1}$."""
     Vt = augment(V_prev)
     A, C = comm.sum(Vt @ Vt.transpose(1, 2), (_bx(beta) * V_last - Lam_last) @ Vt.transpose(1, 2))
-    return _solve_last_W(A, C, _bx(beta), lam)
+    return solve_last_W(A, C, _bx(beta), lam)
 
 
 def _curvature(act: Activation, V, Lam, beta, comm):
@@ -154,6 +160,49 @@ def update_penultimate_V(P, Lam, W_last, V_last, Lam_last, beta, beta_last):
 def update_last_V(Y, Lam_last, W_last, V_prev, beta_last):
     r"""Closed form $V_l = (Y + \Lambda_l + \beta_l W_l\tilde V_{l-1})/(1 + \beta_l)$."""
     return (Y + Lam_last + _bx(beta_last) * (W_last @ augment(V_prev))) / (1 + _bx(beta_last))
+
+
+def multiplier_step(Lam, r, beta):
+    r"""Dual ascent on the augmented Lagrangian (Zeng et al. 2021, Alg. 1): $\Lambda_i + \beta_i r_i$ with the
+    residual $r_i = \sigma(W_i\tilde V_{i-1}) - V_i$ (the sign of $r$ fixes the sign of the step);
+    ``beta`` broadcasts against ``r`` ((B,1,1) in the sweep)."""
+    return Lam + beta * r
+
+
+def kkt_multipliers(Ws, X, Y, act: Activation):
+    r"""The Lagrange multipliers of $\min\frac12\|V_l-Y\|^2$ s.t. $r_i(V)=0$ at the *feasible* point
+    $V_i=\sigma(W_i\tilde V_{i-1})$ (the forward pass), found by a generic dense linear solve of the KKT
+    stationarity in $V$: $\nabla_V\frac12\|V_l-Y\|^2 + J^\top\Lambda = 0$, $J=\partial r/\partial V$
+    built column by column with autograd.  Samples decouple, so $J$ is one $(D\times D)$ block per sample,
+    $D=\sum_{i\ge1} d_i$.  No backward recursion is written here: that it reproduces backprop's
+    $\delta_i$ is the check of LeCun (1988).  ``Ws`` ``(B, d_i, d_{i-1}+1)``; returns ``[Lambda_1 .. Lambda_l]``,
+    each ``(B, d_i, n)``."""
+    X = as_tensor(X, "X", ndim=2, dtype=torch.float64)
+    Y = as_tensor(Y, "Y", ndim=2, dtype=torch.float64)
+    l, B = len(Ws), Ws[0].shape[0]
+    dims = [W.shape[1] for W in Ws]
+    Ws = [W.detach() for W in Ws]
+    with torch.no_grad():  # the feasible point: the forward pass
+        H, Vs = X.expand(B, -1, -1), []
+        for i, W in enumerate(Ws):
+            H = W @ augment(H)
+            H = act.f(H) if i < l - 1 else H
+            Vs.append(H)
+    V = torch.cat(Vs, 1).requires_grad_(True)  # (B, D, n)
+    with torch.enable_grad():
+        parts = torch.split(V, dims, 1)
+        prev, res = X.expand(B, -1, -1), []
+        for i, W in enumerate(Ws):
+            Z = W @ augment(prev)
+            res.append((act.f(Z) if i < l - 1 else Z) - parts[i])
+            prev = parts[i]
+        r = torch.cat(res, 1)  # (B, D, n): r_a of sample j depends on V[:, :, j] only
+        rows = [torch.autograd.grad(r[:, a].sum(), V, retain_graph=a < r.shape[1] - 1)[0] for a in range(r.shape[1])]
+    J = torch.stack(rows, 1).permute(0, 3, 1, 2)  # (B, n, D_constraints, D_variables)
+    gF = torch.zeros_like(V)
+    gF[:, -dims[-1]:] = Vs[-1] - Y  # the gradient of 1/2||V_l - Y||^2
+    lam = torch.linalg.solve(J.transpose(-1, -2), -gF.permute(0, 2, 1).unsqueeze(-1)).squeeze(-1)
+    return list(torch.split(lam.permute(0, 2, 1), dims, 1))
 
 
 def augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, act, comm=LocalComm()):
@@ -259,7 +308,7 @@ def _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm):
     return (L, r2.sqrt(), kkt, sse), {"G": Gs, "A": As, "C": C, "curv": curv}
 
 
-def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), progress=False):
+def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), progress=False, on_diverge="raise"):
     """``n_iter`` sweeps of Algorithm 1 on a (shard of the) data; sums over samples go through ``comm``
     (:class:`LocalComm` in one process, ``course_lib.admm.parallel.DistComm`` across workers).
 
@@ -268,7 +317,9 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
     True (ADMM), False (BCD: Lambda stays 0) or a (B,) bool tensor (per entry).  Returns
     ``(series, Ws)``: the per-sweep ``augmented_lagrangian``, ``primal_residual``, ``kkt_residual`` and
     ``train_mse`` (index 0 = the initialisation, each ``(n_iter+1, B)``) and the final weights.
-    Raises :class:`~course_lib.core.validate.Diverged` when L blows up.
+    When L blows up, ``on_diverge="raise"`` raises :class:`~course_lib.core.validate.Diverged`;
+    ``"flag"`` freezes the entry at its last finite state (its series read inf from then on) and
+    returns a ``diverged`` (B,) bool series too.
     """
     l = len(Ws)
     Ws = [W.clone() for W in Ws]
@@ -305,10 +356,14 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
 
     L0, cache = record()
     L0 = DIVERGE_AT * (1 + L0.abs())
+    dead = torch.zeros(Bn, dtype=torch.bool, device=X.device)
+    dead_at = torch.full((Bn,), n_iter + 1, dtype=torch.long)
+    frozen = None
     for k in progress_bar(range(n_iter), progress, "ADMM"):
+        prev = [list(t) for t in (Ws, Vs, Vts, Zs, Ss, Lams)]
         # backward estimation: W_l, then W_{l-1}, ..., W_1, from the sums of the last record
         G, A, curv = cache["G"], [A1] + cache["A"], cache["curv"]
-        Ws[l - 1] = _solve_last_W(A[l - 1], cache["C"], bcol[l - 1], lam)
+        Ws[l - 1] = solve_last_W(A[l - 1], cache["C"], bcol[l - 1], lam)
         for i in range(l - 2, -1, -1):
             Ws[i] = _solve_hidden_W(Ws[i], A[i], G[i], bcol[i] * curv[:, i].view(-1, 1, 1), lam)
         # forward correction: V_1, ..., V_l (P_i = sigma(W_i V~_{i-1}) is kept for the residual)
@@ -327,19 +382,41 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
         # multiplier update: Lambda_i <- Lambda_i + beta_i r_i  (BCD keeps Lambda = 0)
         if mstep is not None:
             for i in range(l):
-                Lams[i] = Lams[i] + mstep[i] * (Ss[i] - Vs[i + 1])
+                Lams[i] = multiplier_step(Lams[i], Ss[i] - Vs[i + 1], mstep[i])
+        if frozen is not None:  # entries that diverged earlier keep their frozen state
+            _freeze(dead, frozen, (Ws, Vs, Vts, Zs, Ss, Lams))
         L, cache = record()
-        bad = (~torch.isfinite(L)) | (L.abs() > L0)
+        bad = ((~torch.isfinite(L)) | (L.abs() > L0)) & ~dead
         if bool(bad.any()):
-            raise Diverged(
-                f"ADMM diverged at iteration {k + 1}: the augmented Lagrangian blew up for beta="
-                f"{beta[bad].tolist()} (batch entries {bad.nonzero().flatten().tolist()}); "
-                "increase beta or lam, or shrink init_scale"
-            )
+            if on_diverge != "flag":
+                raise Diverged(
+                    f"ADMM diverged at iteration {k + 1}: the augmented Lagrangian blew up for beta="
+                    f"{beta[bad].tolist()} (batch entries {bad.nonzero().flatten().tolist()}); "
+                    "increase beta or lam, or shrink init_scale"
+                )
+            dead, frozen = dead | bad, prev  # prev holds the frozen state of the earlier dead entries too
+            dead_at[bad.cpu()] = k + 1
+            _freeze(dead, frozen, (Ws, Vs, Vts, Zs, Ss, Lams))
+            for series in hist.values():
+                series.pop()
+            L, cache = record()
     out = {
         "augmented_lagrangian": torch.stack(hist["L"]),
         "primal_residual": torch.stack(hist["res"]),
         "kkt_residual": torch.stack(hist["kkt"]),
         "train_mse": torch.stack(hist["mse"]),
     }
+    if on_diverge == "flag":
+        gone = (torch.arange(n_iter + 1).view(-1, 1) >= dead_at.view(1, -1)).to(X.device)
+        out = {name: series.masked_fill(gone, math.inf) for name, series in out.items()}
+        out["diverged"] = dead
     return out, Ws
+
+
+def _freeze(dead, frozen, state):
+    """Overwrite, in place in each list of ``state``, the batch entries ``dead`` by their ``frozen`` values."""
+    mask = dead.view(-1, 1, 1)
+    for now, then in zip(state, frozen):
+        for i, (a, b) in enumerate(zip(now, then)):
+            if a is not b:
+                now[i] = torch.where(mask, b, a)

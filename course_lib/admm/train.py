@@ -20,8 +20,17 @@ from course_lib.core.device import get_device
 from course_lib.core.history import TrainHistory
 from course_lib.core.mlp import DIVERGE_AT, augment, backprop_grads, init_weights
 from course_lib.core.mlp import activation as check_activation
+from course_lib.core.optim import Adam
 from course_lib.core.progress import progress as progress_bar
-from course_lib.core.validate import Diverged, check_bool, check_int, check_layer_sizes, check_positive, per_batch
+from course_lib.core.validate import (
+    Diverged,
+    as_tensor,
+    check_bool,
+    check_int,
+    check_layer_sizes,
+    check_positive,
+    per_batch,
+)
 
 __all__ = ["admm_train", "bcd_train", "bp_train"]
 
@@ -35,7 +44,29 @@ def _split(Ws, squeeze):
     return weights, biases
 
 
-def _prepare(X, Y, sizes, beta, lam, n_iter, activation_name, init_scale, seed, init, device):
+def check_W0(W0, sizes, device):
+    """Initial augmented weights ``W0``: a list of ``(B, d_i, d_{i-1}+1)`` float64 tensors (bias last) that
+    match ``sizes`` and share one batch size ``B``."""
+    if not isinstance(W0, (list, tuple)) or len(W0) != len(sizes) - 1:
+        raise ValueError(f"W0: expected a list of {len(sizes) - 1} weight tensors, got {type(W0).__name__}")
+    out = [as_tensor(W, "W0", ndim=3, dtype=torch.float64, device=device) for W in W0]
+    for i, W in enumerate(out):
+        if W.shape != (out[0].shape[0], sizes[i + 1], sizes[i] + 1):
+            raise ValueError(f"W0: layer {i + 1} must be ({out[0].shape[0]}, {sizes[i + 1]}, {sizes[i] + 1}), "
+                             f"got {tuple(W.shape)}")
+    return out
+
+
+def _initial(W0, sizes, scale, seed, init, batch, dev):
+    """The initial weights: ``init_weights``' draw, or ``W0`` (already checked) expanded to ``batch``."""
+    if W0 is None:
+        return init_weights(sizes, scale.expand(batch).contiguous(), seed, init, device=dev)
+    if W0[0].shape[0] not in (1, batch):
+        raise ValueError(f"W0: batch of {W0[0].shape[0]} does not match the batch of {batch}")
+    return [W.expand(batch, -1, -1).clone() for W in W0]
+
+
+def _prepare(X, Y, sizes, beta, lam, n_iter, activation_name, init_scale, seed, init, device, W0=None):
     sizes = check_layer_sizes(sizes, "sizes", 2)
     act = check_activation(activation_name, SMOOTH)
     dev = get_device(device)
@@ -51,12 +82,13 @@ def _prepare(X, Y, sizes, beta, lam, n_iter, activation_name, init_scale, seed, 
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     scale, s_batched = per_batch(init_scale, "init_scale", device="cpu")
     check_int(seed, "seed")
-    Bn = max(beta_t.shape[0], scale.numel())
+    W0 = None if W0 is None else check_W0(W0, sizes, dev)
+    Bn = max(beta_t.shape[0], scale.numel(), 1 if W0 is None else W0[0].shape[0])
     if beta_t.shape[0] not in (1, Bn) or scale.numel() not in (1, Bn):
         raise ValueError(f"init_scale: batch of {scale.numel()} does not match beta's batch of {beta_t.shape[0]}")
     beta_t = beta_t.expand(Bn, -1).contiguous().to(dev)
-    Ws = init_weights(sizes, scale.expand(Bn).contiguous(), seed, init, device=dev)
-    squeeze = not (b_batched or s_batched)
+    Ws = _initial(W0, sizes, scale, seed, init, Bn, dev)
+    squeeze = not (b_batched or s_batched or W0 is not None)
     return X, Y, sizes, act, beta_t, lam, n_iter, Ws, squeeze
 
 
@@ -75,12 +107,15 @@ def _multipliers(multipliers, batch, device):
 
 def admm_train(
     X, Y, sizes, beta, lam, n_iter, activation="sigmoid", init_scale=1.0, seed=0, world_size=1,
-    *, init="fan_in", multipliers=True, start_method=None, progress=False, device=None,
+    *, init="fan_in", multipliers=True, start_method=None, progress=False, device=None, W0=None,
+    on_diverge="raise",
 ):
-    r"""Train a network with ADMM exactly as Algorithm 1 of Zeng, Lin, Yao & Zhou (JMLR 2021):
-    backward estimation ($W_l$ ridge solve, then prox-linear $W_{l-1},\dots,W_1$), forward
-    correction ($V_1,\dots,V_{l-2}$ prox-linear, $V_{l-1}$ linear solve, $V_l$ closed form), then
-    $\Lambda_i \leftarrow \Lambda_i + \beta_i r_i$.
+    r"""Train a network with ADMM in the sweep order of Algorithm 1 of Zeng, Lin, Yao & Zhou (JMLR 2021):
+    backward estimation ($W_l$ exact ridge solve, then $W_{l-1},\dots,W_1$), forward correction
+    ($V_1,\dots,V_{l-2}$, then $V_{l-1}$ by an exact linear solve, $V_l$ in closed form), then
+    $\Lambda_i \leftarrow \Lambda_i + \beta_i r_i$.  The blocks with $\sigma$ inside the square
+    ($W_i$, $i<l$, and $V_i$, $i<l-1$) take **one prox-linear step**, not the exact argmin that
+    the slides' Algorithm 1 writes: that argmin has no closed form.
 
     ``beta``: scalar, 1-D batch, or 2-D ``(batch, layers)`` (per-layer $\beta_i$); ``init_scale``
     scalar or 1-D batch; ``multipliers``: True (ADMM), False (BCD, $\Lambda\equiv0$) or one bool
@@ -89,26 +124,36 @@ def admm_train(
     Returns a :class:`~course_lib.core.history.TrainHistory`: ``loss`` (= ``train_mse``) and the
     records ``augmented_lagrangian``, ``primal_residual`` ($\|r\|_F$) and ``kkt_residual`` (max of
     $\|\nabla_W L\|$, $\|\nabla_V L\|$, $\|r\|$).
-    Raises :class:`~course_lib.core.validate.Diverged` with the offending beta on blow-up.
+    ``W0`` (keyword): initial augmented weights (a list of ``(B, d_i, d_{i-1}+1)``, bias last), in place
+    of the ``init_scale``/``seed`` draw; the history then keeps its batch axis.
+    On blow-up, raises :class:`~course_lib.core.validate.Diverged` with the offending beta
+    (``on_diverge="raise"``), or (``"flag"``, one process only) freezes that run, whose series then
+    read inf, and marks it in ``diverged``.
     """
     world_size = check_int(world_size, "world_size", min_value=1, max_value=64)
     check_bool(progress, "progress")
     X, Y, sizes, act, beta_t, lam, n_iter, Ws, squeeze = _prepare(
-        X, Y, sizes, beta, lam, n_iter, activation, init_scale, seed, init, device
+        X, Y, sizes, beta, lam, n_iter, activation, init_scale, seed, init, device, W0
     )
     multipliers, method = _multipliers(multipliers, beta_t.shape[0], beta_t.device)
     if world_size > X.shape[1]:
         raise ValueError(f"world_size: {world_size} workers for {X.shape[1]} samples")
+    if on_diverge not in ("raise", "flag") or (on_diverge == "flag" and world_size > 1):
+        raise ValueError(f"on_diverge: must be 'raise' or 'flag' (one process only), got {on_diverge!r}")
     t0 = time.perf_counter()
     if world_size == 1:
-        out, Ws = admm_core(X, Y, Ws, beta_t, lam, n_iter, act, multipliers, LocalComm(), progress)
+        out, Ws = admm_core(X, Y, Ws, beta_t, lam, n_iter, act, multipliers, LocalComm(), progress, on_diverge)
     else:
         out, Ws = run_local(X, Y, Ws, beta_t, lam, n_iter, act.name, multipliers, world_size, start_method)
     seconds = time.perf_counter() - t0
+    diverged = out.pop("diverged", None)
+    if diverged is not None:
+        diverged = (diverged[0] if squeeze else diverged).cpu()
     out = {k: (v[:, 0] if squeeze else v).cpu() for k, v in out.items()}
     weights, biases = _split(Ws, squeeze)
     return TrainHistory(
         method=method, loss=out.pop("train_mse"), weights=weights, biases=biases, seconds=seconds, records=out,
+        diverged=diverged,
         params=dict(activation=act.name, lam=lam, n_iter=n_iter, world_size=world_size, init=init),
     )
 
@@ -120,11 +165,14 @@ def bcd_train(X, Y, sizes, beta, lam, n_iter, activation="sigmoid", init_scale=1
 
 def bp_train(
     X, Y, sizes, lr, n_iter, activation="sigmoid", init_scale=1.0, seed=0,
-    *, init="fan_in", on_diverge="flag", progress=False, device=None,
+    *, init="fan_in", on_diverge="flag", progress=False, device=None, optimizer="gd", W0=None,
 ):
-    r"""Full-batch gradient descent with backprop on $\frac1{2n}\|f(X)-Y\|_F^2$ (Rumelhart et al. 1986),
-    same initialisation as :func:`admm_train` for the same seed.
+    r"""Full-batch training with backprop's gradient of $\frac1{2n}\|f(X)-Y\|_F^2$ (Rumelhart et al. 1986),
+    same initialisation as :func:`admm_train` for the same seed (or ``W0``, as there).
 
+    ``optimizer="gd"``: gradient descent $W\leftarrow W-\eta\nabla$; ``"adam"``: Adam (Kingma & Ba 2015) by
+    :class:`course_lib.core.optim.Adam`, with one learning rate per batch entry (Adam's step direction
+    at unit rate, scaled by each entry's ``lr``: the same update as Adam run at that rate).
     ``lr`` and ``init_scale`` are scalars or 1-D batches (broadcast together).  Records
     ``train_mse`` and ``grad_norms[k, b, i]`` $=\|\partial L/\partial b_i\|$ (Nielsen's "speed of
     learning" of layer $i$).  A run whose loss blows up is frozen and flagged in ``diverged``
@@ -140,10 +188,17 @@ def bp_train(
     scale, s_batched = per_batch(init_scale, "init_scale", device="cpu")
     if on_diverge not in ("flag", "raise"):
         raise ValueError(f"on_diverge: must be 'flag' or 'raise', got {on_diverge!r}")
-    Bn = max(lr_t.numel(), scale.numel())
+    if optimizer not in ("gd", "adam"):
+        raise ValueError(f"optimizer: must be 'gd' or 'adam', got {optimizer!r}")
+    W0 = None if W0 is None else check_W0(W0, sizes, dev)
+    Bn = max(lr_t.numel(), scale.numel(), 1 if W0 is None else W0[0].shape[0])
     if lr_t.numel() not in (1, Bn) or scale.numel() not in (1, Bn):
         raise ValueError(f"init_scale: batch of {scale.numel()} does not match lr's batch of {lr_t.numel()}")
-    Ws = init_weights(sizes, scale.expand(Bn).contiguous(), seed, init, device=dev)
+    Ws = _initial(W0, sizes, scale, seed, init, Bn, dev)
+    adam = None
+    if optimizer == "adam":  # Adam's direction at lr = 1 lands in `direction`; each entry scales it by its lr
+        direction = [torch.zeros_like(W) for W in Ws]
+        adam = Adam(direction, lr=1.0)
     lr_b = lr_t.expand(Bn).to(dev).view(-1, 1, 1)
     alive = torch.ones(Bn, dtype=torch.bool, device=dev)
     all_alive = True
@@ -167,13 +222,19 @@ def bp_train(
             gns.append(torch.where(alive.view(-1, 1), gb, torch.zeros_like(gb)))
         if k == n_iter:
             break
+        if adam is not None:
+            for D, G in zip(direction, grads):
+                D.grad = G
+                D.zero_()
+            adam.step()
+            grads = [-D for D in direction]  # the step is -lr * (Adam's direction)
         if all_alive:
             Ws = [W - lr_b * G for W, G in zip(Ws, grads)]
         else:  # frozen runs keep their weights (and no inf/nan leaks into them)
             step = lr_b * alive.view(-1, 1, 1)
             Ws = [torch.where(alive.view(-1, 1, 1), W - step * G, W) for W, G in zip(Ws, grads)]
     seconds = time.perf_counter() - t0
-    squeeze = not (l_batched or s_batched)
+    squeeze = not (l_batched or s_batched or W0 is not None)
     mse_h, gn_h = torch.stack(mses).cpu(), torch.stack(gns).cpu()
     if squeeze:
         mse_h, gn_h = mse_h[:, 0], gn_h[:, 0]
@@ -181,6 +242,6 @@ def bp_train(
     return TrainHistory(
         method="BP", loss=mse_h, weights=weights, biases=biases, seconds=seconds, records={"grad_norms": gn_h},
         diverged=(~alive).cpu() if not squeeze else (~alive)[0].cpu(),
-        params=dict(activation=act.name, n_iter=n_iter, init=init),
+        params=dict(activation=act.name, n_iter=n_iter, init=init, optimizer=optimizer),
     )
 

@@ -3,8 +3,9 @@ and its static figures, drawn from what :mod:`course_lib.admm.experiments` compu
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from course_lib.admm.experiments import WIDGET_BETAS, WIDGET_SCALES, widget_runs
+from course_lib.admm.experiments import WIDGET_BETAS, widget_runs
 from course_lib.core.validate import as_tensor, check_int
 from course_lib.ui.plotting import figure, figure_widget
 from course_lib.ui.widgets import WidgetUI
@@ -12,20 +13,23 @@ from course_lib.ui.widgets import WidgetUI
 __all__ = ["build_admm_widget", "learning_speed_figure", "lagrangian_figure", "saturation_figure"]
 
 
-def build_admm_widget(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam=1e-6, seed=0,
-                      precomputed=None):
+def build_admm_widget(n=100, n_iter=600, sizes=(1, 20, 20, 1), lam=1e-6, seed=0, precomputed=None, **study):
     """A beta slider (augmented Lagrangian and residual, precomputed over a beta grid) and an
-    init-scale slider (BP vs ADMM training curves, precomputed over a scale grid).
+    init-scale slider (training curves of backprop with its best lr, ADMM and BCD from the first seed's
+    network at that scale, precomputed by :func:`~course_lib.admm.experiments.saturation_study`).
 
-    Both panels live in one ``FigureWidget`` (traces 0-2: the beta panel; 3-4: the init-scale
+    Both panels live in one ``FigureWidget`` (traces 0-2: the beta panel; 3-5: the init-scale
     panel): every FigureWidget ships plotly's ~5 MB front-end bundle when it is displayed.
-    Pass ``precomputed=widget_runs(...)`` to reuse runs already made."""
+    Pass ``precomputed=widget_runs(...)`` to reuse runs already made (``study``: keyword arguments of
+    :func:`~course_lib.admm.experiments.saturation_study` otherwise)."""
     import ipywidgets as W  # imported on first use, by the lab only
 
-    sc = list(WIDGET_SCALES)
     if precomputed is None:
-        precomputed = widget_runs(n, n_iter, bp_iter, sizes, lam, seed)
-    runs, adm, bp_mse = precomputed["beta_runs"], precomputed["admm_scales"], precomputed["bp_best"]
+        precomputed = widget_runs(n, n_iter, sizes, lam, seed, **study)
+    runs, sat = precomputed["beta_runs"], precomputed["study"]
+    sc, ns = list(sat["scales"]), sat["n_seeds"]
+    first = torch.arange(len(sc)) * ns  # the first seed's network at every scale
+    adm, bcd, bp_mse = sat["admm"].train_mse[:, first], sat["bcd"].train_mse[:, first], sat["bp_best_curve"][:, :, 0]
     n_iter, bp_iter = runs.train_mse.shape[0] - 1, bp_mse.shape[0] - 1
     L = runs.augmented_lagrangian
     if bool((L > 0).all()):  # L/L₀ on a log axis; (L − min L) would plunge to 0 at its minimum
@@ -35,20 +39,21 @@ def build_admm_widget(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam
         L_name = "(L − min L)/(L₀ − min L)"
     res = (runs.primal_residual + 1e-16).numpy()
     kkt = (runs.kkt_residual + 1e-16).numpy()
-    adm_mse, bp_np = adm.train_mse.numpy(), bp_mse.numpy()
-    it = np.arange(n_iter + 1)
+    adm_mse, bcd_mse, bp_np = adm.numpy(), bcd.numpy(), _json_safe(bp_mse.numpy())
+    it, sweeps = np.arange(n_iter + 1), np.arange(adm.shape[0])
     fig = figure_widget("ADMM on y = x²: the role of β, and a saturated start", "", "", height=720)
     fig.set_subplots(2, 1, vertical_spacing=0.14, subplot_titles=(
         "β decides: monotone descent (large β) or oscillation (small β)",
-        "Saturated start: backprop stalls, ADMM still fits"))
+        "Init scale: backprop (best lr), ADMM and BCD from the same network"))
     fig.add_scatter(x=it, y=Lrel[:, 0], name=L_name, row=1, col=1)
     fig.add_scatter(x=it, y=res[:, 0], name="primal residual ‖r‖", row=1, col=1)
     fig.add_scatter(x=it, y=kkt[:, 0], name="KKT residual", row=1, col=1)
     fig.add_scatter(x=np.arange(bp_iter + 1), y=bp_np[:, 0], name="backprop (best lr)", row=2, col=1)
-    fig.add_scatter(x=it, y=adm_mse[:, 0], name="ADMM β=10", row=2, col=1)
+    fig.add_scatter(x=sweeps, y=adm_mse[:, 0], name="ADMM β=10", row=2, col=1)
+    fig.add_scatter(x=sweeps, y=bcd_mse[:, 0], name="BCD β=10", row=2, col=1)
     fig.update_xaxes(title_text="ADMM iteration", row=1, col=1)
     fig.update_yaxes(title_text="value (log scale)", type="log", row=1, col=1)
-    fig.update_xaxes(title_text="iteration (BP: GD step, ADMM: sweep)", row=2, col=1)
+    fig.update_xaxes(title_text="iteration (backprop: step, ADMM/BCD: sweep)", row=2, col=1)
     fig.update_yaxes(title_text="training MSE (log scale)", type="log", row=2, col=1)
     beta_s = W.SelectionSlider(options=list(WIDGET_BETAS), value=WIDGET_BETAS[0], description="β")
     scale_s = W.SelectionSlider(options=sc, value=sc[0], description="init scale")
@@ -65,12 +70,13 @@ def build_admm_widget(n=100, n_iter=120, bp_iter=1000, sizes=(1, 20, 20, 1), lam
         with fig.batch_update():
             fig.data[3].y = bp_np[:, j]
             fig.data[4].y = adm_mse[:, j]
+            fig.data[5].y = bcd_mse[:, j]
 
     beta_s.observe(on_beta, names="value")
     scale_s.observe(on_scale, names="value")
     root = W.VBox([W.HBox([beta_s, scale_s]), fig])
     return WidgetUI(root, fig, {"beta": beta_s, "init_scale": scale_s},
-                    state={"admm": runs, "bp_mse": bp_mse, "admm_scale": adm})
+                    state={"admm": runs, "bp_mse": bp_mse, "admm_scale": adm, "bcd_scale": bcd})
 
 
 def learning_speed_figure(speed, n_layers=4):
@@ -95,13 +101,24 @@ def lagrangian_figure(L, betas=WIDGET_BETAS):
     return fig
 
 
-def saturation_figure(runs: dict, scale: float, var_y: float):
-    """Training MSE of backprop (best lr), ADMM and BCD from the init scale ``scale``, against Var y."""
-    j = WIDGET_SCALES.index(scale)
-    fig = figure(f"Saturated start (scale {scale:g}): backprop plateaus at Var y, ADMM and BCD do not",
-                 "iteration (BP: gradient step; ADMM/BCD: sweep)", "training MSE (log scale)", yaxis_type="log")
-    fig.add_scatter(y=runs["bp_best"][:, j].numpy(), name="backprop (best lr)")
-    fig.add_scatter(y=runs["admm_scales"].train_mse[:, j].numpy(), name="ADMM β=10")
-    fig.add_scatter(y=runs["bcd_scales"].train_mse[:, j].numpy(), name="BCD β=10")
+def saturation_figure(study: dict, scale: float, var_y: float):
+    """Training MSE from init scale ``scale``, every seed: backprop with its best lr (solid) and ADMM
+    (dashed), against Var y and the target (``study`` from :func:`~course_lib.admm.experiments.saturation_study`)."""
+    j = list(study["scales"]).index(scale)
+    ns = study["n_seeds"]
+    fig = figure(f"Init scale {scale:g}: backprop (best lr) and ADMM both slow down; neither stalls in every seed",
+                 "iteration (backprop: step; ADMM: sweep)", "training MSE (log scale)", yaxis_type="log")
+    for s in range(ns):
+        fig.add_scatter(y=_json_safe(study["bp_best_curve"][:, j, s].numpy()), name=f"backprop, seed {s}",
+                        line=dict(color=f"rgba(31,119,180,{1 - 0.2 * s})"))
+        fig.add_scatter(y=study["admm"].train_mse[:, j * ns + s].numpy(), name=f"ADMM β=10, seed {s}",
+                        line=dict(color=f"rgba(214,39,40,{1 - 0.2 * s})", dash="dash"))
     fig.add_hline(y=var_y, line_dash="dot", annotation_text="Var y")
+    fig.add_hline(y=study["target"], line_dash="dot", annotation_text="target 0.1·Var y")
     return fig
+
+
+def _json_safe(a):
+    """inf (a diverged run) has no JSON form: plot it as a gap."""
+    a = np.asarray(a, dtype=float)
+    return np.where(np.isfinite(a), a, None)

@@ -13,23 +13,36 @@ The forward and backward passes stay hand-written here on purpose: lecture 01 te
 backpropagation, so this code *is* the lesson (lecture 01 prints the source of both).
 Topics that only need a trained network, not the chain rule, should not copy it.
 
-Sections: the kernels (:func:`init_params`, :func:`forward_pass`, :func:`backward_pass`,
-:class:`SigmoidMLP`, :func:`train_many`, :func:`gradient_norm`), the lecture's figure
-(:func:`loss_traces_figure`), the exercise, and the XOR widget.
+Kernels: :func:`init_params`, :func:`forward_pass`, :func:`backward_pass`, :class:`SigmoidMLP`,
+:func:`train_many`, :func:`gradient_norm`; the Hessian by central differences of the hand-written
+gradient (:func:`hessian`, over :func:`flatten_params`); stochastic approximation on a stream of
+noisy labels -- Robbins–Monro SGD (:func:`sgd_stream`), its linearised noise floor
+(:func:`noise_floor`) and Kiefer–Wolfowitz finite differences (:func:`kw_quotients`,
+:func:`kw_moments`, :func:`noisy_loss_moments`).
 """
 from __future__ import annotations
 
-import numpy as np
+import math
+
 import torch
 
 from course_lib.core.device import generator, get_device
-from course_lib.core.exercises import Case, Exercise
 from course_lib.core.history import TrainHistory
-from course_lib.core.validate import Diverged, as_tensor, check_int, check_layer_sizes, check_positive
+from course_lib.core.validate import (
+    Diverged,
+    as_tensor,
+    check_int,
+    check_layer_sizes,
+    check_memory,
+    check_positive,
+    check_steps,
+    per_batch,
+)
 
 __all__ = [
     "SigmoidMLP", "init_params", "forward_pass", "backward_pass", "train_many", "TrainHistory", "gradient_norm",
-    "loss_traces_figure", "exercise_layer_backward", "build_xor_boundary_widget",
+    "flatten_params", "unflatten_params", "hessian", "sgd_stream", "noise_floor", "noisy_loss_moments",
+    "kw_quotients", "kw_moments", "kw_stream",
 ]
 
 
@@ -226,139 +239,261 @@ def gradient_norm(weights, biases, X, Y) -> torch.Tensor:
     return torch.sqrt(sum((d ** 2).sum(dim=tuple(range(1, d.ndim))) for d in dWs + dbs))
 
 
-def loss_traces_figure(loss, solved, title: str, every: int = 25, stride: int = 10):
-    """Every ``every``-th network's loss curve (sampled each ``stride`` epochs), blue if it
-    ``solved`` the task, red if not; ``loss`` is a (epochs, S) history, ``solved`` (S,) bool."""
-    from course_lib.ui.plotting import figure
-
-    loss = as_tensor(loss, "loss", ndim=2, finite=False)
-    every = check_int(every, "every", min_value=1)
-    stride = check_int(stride, "stride", min_value=1)
-    if not isinstance(solved, torch.Tensor) or solved.dtype != torch.bool or solved.shape != loss.shape[1:]:
-        raise TypeError(f"solved: expected a bool tensor of shape ({loss.shape[1]},), got {solved!r:.60}")
-    fig = figure(title, "epoch", "mean squared error (log scale)", yaxis_type="log")
-    epochs = np.arange(0, loss.shape[0], stride)
-    for k in range(0, loss.shape[1], every):
-        fig.add_scatter(y=loss[::stride, k].cpu().numpy(), x=epochs, mode="lines", showlegend=False,
-                        line=dict(width=1, color="#1f77b4" if bool(solved[k]) else "#d62728"))
-    return fig
 
 
-def exercise_layer_backward() -> Exercise:
-    """Exercise: the backward pass of one sigmoid layer.
+# -- the Hessian, by central differences of backprop's gradient --------------------------------
+def _sizes_of(weights) -> list[int]:
+    if not isinstance(weights, (list, tuple)) or not weights or not all(isinstance(W, torch.Tensor) for W in weights):
+        raise TypeError("weights: expected a non-empty list of tensors shaped (..., out, in)")
+    return [weights[0].shape[-1]] + [W.shape[-2] for W in weights]
 
-    ``layer_backward(W, x, y, grad_y) -> (grad_W, grad_b, grad_x)`` for y = σ(x Wᵀ + b),
-    x of shape (n, in), W (out, in), and grad_y = ∂E/∂y of shape (n, out).
+
+def flatten_params(weights, biases) -> torch.Tensor:
+    """One parameter vector per network, shape (..., P): layer by layer, W (row-major) then b."""
+    parts = []
+    for W, b in zip(weights, biases):
+        parts += [W.flatten(start_dim=-2), b]
+    return torch.cat(parts, dim=-1)
+
+
+def unflatten_params(v: torch.Tensor, sizes) -> tuple[list, list]:
+    """Inverse of :func:`flatten_params` for layer ``sizes``: (weights, biases) with v's leading dims."""
+    sizes = _check_sizes(sizes)
+    P = sum(o * (i + 1) for i, o in zip(sizes[:-1], sizes[1:]))
+    if not isinstance(v, torch.Tensor):
+        raise TypeError(f"v: expected a tensor of parameters, got {type(v).__name__}")
+    if v.shape[-1] != P:
+        raise ValueError(f"v: expected {P} parameters for sizes {sizes}, got {v.shape[-1]}")
+    weights, biases, k = [], [], 0
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        weights.append(v[..., k:k + fan_out * fan_in].unflatten(-1, (fan_out, fan_in)))
+        k += fan_out * fan_in
+        biases.append(v[..., k:k + fan_out])
+        k += fan_out
+    return weights, biases
+
+
+def _check_targets(X, Y, sizes, dtype, device):
+    X = as_tensor(X, "X", shape=(None, sizes[0]), dtype=dtype, device=device)
+    Y = as_tensor(Y, "Y", ndim=(1, 2), dtype=dtype, device=device)
+    Y = Y[:, None] if Y.ndim == 1 else Y
+    if Y.shape != (X.shape[0], sizes[-1]):
+        raise ValueError(f"Y: expected shape ({X.shape[0]}, {sizes[-1]}), got {tuple(Y.shape)}")
+    return X, Y
+
+
+def hessian(weights, biases, X, Y, h: float = 1e-4) -> torch.Tensor:
+    """Hessian of mean((yᴸ − Y)²) in all parameters (order of :func:`flatten_params`): (..., P, P).
+
+    Row k is (∇E(w + h eₖ) − ∇E(w − h eₖ)) / 2h with ∇E from :func:`backward_pass`; the 2P shifted
+    copies of every network go through one batched pass.  Error O(h²) (about 1e-9 at h = 1e-4 for
+    these sigmoid nets); the result is symmetrised.
     """
-    g = torch.Generator().manual_seed(7)
-    cases = []
-    for n, d_in, d_out in [(1, 2, 1), (4, 3, 2), (5, 2, 3)]:
-        W = torch.randn(d_out, d_in, generator=g, dtype=torch.float64)
-        b = torch.randn(d_out, generator=g, dtype=torch.float64)
-        x = torch.randn(n, d_in, generator=g, dtype=torch.float64)
-        grad_y = torch.randn(n, d_out, generator=g, dtype=torch.float64)
-        Wr, br, xr = (t.clone().requires_grad_(True) for t in (W, b, x))
-        (torch.sigmoid(xr @ Wr.T + br) * grad_y).sum().backward()
-        y = torch.sigmoid(x @ W.T + b)
-        expected = (Wr.grad, br.grad, xr.grad)
-
-        def test(result, expected=expected):
-            if not isinstance(result, (tuple, list)) or len(result) != 3:
-                return "return a tuple (grad_W, grad_b, grad_x)"
-            for name, got, want in zip(("grad_W", "grad_b", "grad_x"), result, expected):
-                got = torch.as_tensor(got, dtype=torch.float64)
-                if got.shape != want.shape:
-                    return f"{name} has shape {tuple(got.shape)}, expected {tuple(want.shape)}"
-                err = float((got - want).abs().max())
-                if err > 1e-9:
-                    return f"{name} differs from autograd by {err:.2g}"
-            return None
-
-        cases.append(Case(f"n={n}, in={d_in}, out={d_out}", (W, x, y, grad_y), test=test))
-    return Exercise("Backward pass of one sigmoid layer", cases,
-                    hint="δ = grad_y ⊙ y(1−y); grad_W = δᵀx; grad_b = Σₙ δ; grad_x = δW.")
+    sizes = _sizes_of(weights)
+    h = check_positive(h, "h")
+    X, Y = _check_targets(X, Y, sizes, weights[0].dtype, weights[0].device)
+    v = flatten_params(weights, biases)
+    P = v.shape[-1]
+    check_memory(2 * v.numel() * P * (1 + X.shape[0]), "weights", what="hessian (2P shifted copies)")
+    shift = torch.eye(P, dtype=v.dtype, device=v.device) * h
+    copies = torch.cat([v.unsqueeze(-2) + shift, v.unsqueeze(-2) - shift], dim=-2)  # (..., 2P, P)
+    Ws, bs = unflatten_params(copies, sizes)
+    g = flatten_params(*backward_pass(Ws, forward_pass(Ws, bs, X), Y))  # (..., 2P, P)
+    H = (g[..., :P, :] - g[..., P:, :]) / (2 * h)
+    return (H + H.transpose(-1, -2)) / 2
 
 
-# -- widget: the XOR decision boundary as training proceeds ---------------------------------
-from course_lib.ui.widgets import WidgetUI  # noqa: E402  (widget section)
+# -- stochastic approximation on a stream of noisy labels -------------------------------------
+def _check_stream(weights, biases, X, M, per_arm: bool = False):
+    sizes = _sizes_of(weights)
+    if sizes[-1] != 1:
+        raise ValueError(f"weights: the stream kernels are for one output unit, got {sizes[-1]}")
+    X = as_tensor(X, "X", shape=(None, sizes[0]), dtype=weights[0].dtype, device=weights[0].device)
+    M = as_tensor(M, "M", ndim=(1, 2) if per_arm else 1, dtype=weights[0].dtype, device=weights[0].device)
+    if M.shape[-1] != X.shape[0] or (M.ndim == 2 and M.shape[0] != weights[0].shape[0]):
+        raise ValueError(f"M: expected one probability per row of X{' (per arm: (K, n))' if per_arm else ''}, "
+                         f"got shape {tuple(M.shape)}")
+    if bool(((M < 0) | (M > 1)).any()):
+        raise ValueError("M: the probabilities of label 1 must lie in [0, 1]")
+    return sizes, X, M
 
-XOR_WIDGET_LRS = (0.5, 2.0, 8.0)
-XOR_WIDGET_HIDDEN = (2, 3, 4, 8)
 
+def sgd_stream(weights, biases, X, M, n_steps: int, lr, tau=None, seed: int = 0,
+               record_every: int = 100) -> TrainHistory:
+    """SGD on a stream of noisy labels, one fresh sample per step: Robbins–Monro (1951) stochastic approximation.
 
-def build_xor_boundary_widget(epochs: int = 1500, snapshot_every: int = 25, seed: int = 0,
-                              grid: int = 41) -> WidgetUI:
-    """Epoch / learning-rate / hidden-units sliders over the XOR decision boundary.
+    ``weights``/``biases`` are shaped (K, S, out, in) / (K, S, out): K step-size arms of S seeds.
+    Step t draws, for each seed, a row i of ``X`` uniformly and a label d ~ Bernoulli(M[i]) -- the
+    same draws for all K arms, so arms are compared on the same data (``M`` (K, n) gives each arm its
+    own label probabilities, still from the same uniform draws) -- and moves every net by
+    w ← w − ηₜ ∇(f(xᵢ) − d)² (:func:`backward_pass`), with ηₜ = lr / (1 + t/tau): Σηₜ = ∞ and
+    Σηₜ² < ∞ (Robbins–Monro); ``tau=None`` (or ∞) keeps ηₜ = lr constant.  ``lr``, ``tau``: a scalar
+    or K values.
 
-    All (lr, hidden) networks train at build time in one :func:`train_many` call (widths by
-    masking hidden units); a slider move only evaluates one snapshot on a grid (~0.2 ms).
+    Returns a :class:`TrainHistory` whose ``loss`` (R, K, S) is the *excess* loss
+    mean_x (f(x) − M(x))² -- the expected loss minus the label-noise variance -- at the steps
+    ``records["steps"]`` (0, record_every, 2·record_every, ..., n_steps).  Raises :class:`Diverged`.
     """
-    import ipywidgets as W
-    import plotly.graph_objects as go
-    from plotly.subplots import make_subplots
+    if not isinstance(weights, (list, tuple)) or not weights or getattr(weights[0], "ndim", 0) != 4:
+        raise ValueError("weights: expected a list of (K arms, S seeds, out, in) tensors")
+    sizes, X, M = _check_stream(weights, biases, X, M, per_arm=True)
+    K, S = weights[0].shape[:2]
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="sgd_stream")
+    record_every = check_int(record_every, "record_every", min_value=1)
+    seed = check_int(seed, "seed", min_value=0)
+    dtype, dev = weights[0].dtype, weights[0].device
+    lr_t, _ = per_batch(lr, "lr", size=K, dtype=dtype, device=dev)
+    if tau is None:
+        tau_t = torch.full((K,), math.inf, dtype=dtype, device=dev)
+    else:
+        tau_t = as_tensor(tau, "tau", ndim=(0, 1), dtype=dtype, device=dev, finite=False).reshape(-1).expand(K)
+        if bool((torch.isnan(tau_t) | (tau_t <= 0)).any()):
+            raise ValueError("tau: every decay time must be > 0 (or None / inf for a constant step)")
+    Ws = [W.clone() for W in weights]
+    bs = [b.clone() for b in biases]
+    g = generator(seed, torch.device("cpu"))
 
-    from course_lib.core.data import xor
-    from course_lib.ui.plotting import setup_plotly
+    M_out = M if M.ndim == 1 else M[:, None, :]                   # against outputs (K, S, n)
 
-    setup_plotly(renderer=None)
-    X, y = xor()
-    Y = (y + 1) / 2
-    Hmax = max(XOR_WIDGET_HIDDEN)
-    configs = [(lr, h) for lr in XOR_WIDGET_LRS for h in XOR_WIDGET_HIDDEN]
-    lr = torch.tensor([c[0] for c in configs], dtype=torch.float64)
-    mask = (torch.arange(Hmax)[None, :] < torch.tensor([c[1] for c in configs])[:, None]).double()
-    hist = train_many(X, Y, [2, Hmax, 1], n_nets=len(configs), lr=lr, epochs=epochs, seed=seed,
-                      hidden_mask=mask, snapshot_every=snapshot_every, device="cpu")
-    axis = torch.linspace(-0.5, 1.5, grid, dtype=torch.float64)
-    gx, gy = torch.meshgrid(axis, axis, indexing="xy")
-    G = torch.stack([gx.flatten(), gy.flatten()], dim=1)
-    losses = hist.loss.numpy()
+    def excess():
+        return ((forward_pass(Ws, bs, X)[-1][..., 0] - M_out) ** 2).mean(dim=-1)
 
-    fig = go.FigureWidget(make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45],
-                                        subplot_titles=("network output on the plane", "training loss")))
-    fig.add_heatmap(x=axis.numpy(), y=axis.numpy(), z=np.zeros((grid, grid)), zmin=0, zmax=1,
-                    colorscale="RdBu", colorbar=dict(title="output", x=0.5), row=1, col=1)
-    fig.add_contour(x=axis.numpy(), y=axis.numpy(), z=np.zeros((grid, grid)), showscale=False,
-                    contours=dict(start=0.5, end=0.5, coloring="none"), line=dict(color="black", width=2),
-                    name="boundary (output = ½)", row=1, col=1)
-    fig.add_scatter(x=X[:, 0].numpy(), y=X[:, 1].numpy(), mode="markers", name="XOR points",
-                    marker=dict(size=14, color=Y.numpy(), colorscale="RdBu", line=dict(width=2, color="black")),
-                    row=1, col=1)
-    fig.add_scatter(x=np.arange(epochs), y=losses[:, 0], mode="lines", name="loss", row=1, col=2)
-    fig.add_scatter(x=[0], y=[losses[0, 0]], mode="markers", marker=dict(size=10, color="black"),
-                    name="current epoch", row=1, col=2)
-    fig.update_xaxes(title_text="x₁", row=1, col=1)
-    fig.update_yaxes(title_text="x₂", row=1, col=1)
-    fig.update_xaxes(title_text="epoch", row=1, col=2)
-    fig.update_yaxes(title_text="mean squared error", type="log", row=1, col=2)
-    fig.update_layout(height=420, width=900, showlegend=False)
+    steps, losses = [0], [excess()]
+    for t in range(n_steps):
+        i = torch.randint(0, X.shape[0], (S,), generator=g).to(dev)
+        d = (torch.rand(S, generator=g, dtype=dtype).to(dev) < M[..., i]).to(dtype)   # (S,) or (K, S)
+        acts = forward_pass(Ws, bs, X[i].unsqueeze(-2))            # (K, S, 1, out) per layer
+        dWs, dbs = backward_pass(Ws, acts, d[..., None, None])
+        eta = lr_t / (1 + t / tau_t)
+        for W, b, dW, db in zip(Ws, bs, dWs, dbs):
+            W -= eta[:, None, None, None] * dW
+            b -= eta[:, None, None] * db
+        if (t + 1) % record_every == 0 or t + 1 == n_steps:
+            steps.append(t + 1)
+            losses.append(excess())
+            if not bool(torch.isfinite(losses[-1]).all()):
+                raise Diverged(f"lr: SGD diverged by step {t + 1}; use a smaller lr")
+    return TrainHistory(method="SGD", loss=torch.stack(losses), weights=Ws, biases=bs,
+                        records={"steps": torch.tensor(steps)},
+                        params=dict(lr=lr_t, tau=tau_t, n_steps=n_steps, seed=seed, record_every=record_every))
 
-    epoch_s = W.SelectionSlider(options=hist.snapshot_epochs, value=hist.snapshot_epochs[-1], description="epoch",
-                                continuous_update=True)
-    lr_s = W.SelectionSlider(options=list(XOR_WIDGET_LRS), value=XOR_WIDGET_LRS[1], description="learning rate")
-    hid_s = W.SelectionSlider(options=list(XOR_WIDGET_HIDDEN), value=XOR_WIDGET_HIDDEN[0], description="hidden units")
-    status = W.HTML()
 
-    def update(_=None):
-        k = configs.index((lr_s.value, hid_s.value))
-        t = hist.snapshot_epochs.index(epoch_s.value)
-        Ws, bs = hist.snapshots[t]
-        out = forward_pass([w[k] for w in Ws], [b[k] for b in bs], G)[-1].reshape(grid, grid).numpy()
-        pts = forward_pass([w[k] for w in Ws], [b[k] for b in bs], X)[-1][:, 0]
-        correct = int(((pts > 0.5).double() == Y).sum())
-        e = min(epoch_s.value, epochs - 1)
-        with fig.batch_update():
-            fig.data[0].z = out
-            fig.data[1].z = out
-            fig.data[3].y = losses[:, k]
-            fig.data[4].x, fig.data[4].y = [e], [losses[e, k]]
-            fig.layout.title = (f"lr={lr_s.value}, {hid_s.value} hidden units, epoch {epoch_s.value}: "
-                                f"{correct}/4 correct")
-        status.value = f"<b>{correct}/4</b> XOR points correct at epoch {epoch_s.value}"
+def noise_floor(eigenvalues, lr, noise_var: float) -> torch.Tensor:
+    """Stationary excess loss of constant-step SGD near a minimum: η·σ²·Σᵢ λᵢ / (2 − ηλᵢ).
 
-    for s in (epoch_s, lr_s, hid_s):
-        s.observe(update, names="value")
-    update()
-    root = W.VBox([W.HBox([epoch_s, lr_s, hid_s]), status, fig])
-    return WidgetUI(root, fig, {"epoch": epoch_s, "lr": lr_s, "hidden": hid_s},
-                    state={"history": hist, "configs": configs})
+    Linearised SGD wₜ₊₁ = wₜ − η(H wₜ + ξₜ) with gradient-noise covariance C = 2σ²H (squared loss,
+    label variance σ² = Var(d | x), zero residual) has the stationary covariance Σ solving the
+    discrete Lyapunov equation, whence E[½ wᵀHw] = ησ² Σᵢ λᵢ/(2 − ηλᵢ) ≈ ½ η σ² tr H for small η.
+    ``eigenvalues`` (..., P) of H (negative ones count as 0); ``lr`` broadcasts against (...).
+    """
+    lam = as_tensor(eigenvalues, "eigenvalues", ndim=(1, 2, 3, 4)).clamp(min=0)
+    eta = as_tensor(lr, "lr", ndim=(0, 1, 2, 3), dtype=lam.dtype, device=lam.device)
+    if bool((eta <= 0).any()):
+        raise ValueError("lr: must be > 0")
+    noise_var = check_positive(noise_var, "noise_var")
+    eta = eta.unsqueeze(-1)
+    if bool((eta * lam >= 2).any()):
+        raise ValueError("lr: η·λ_max ≥ 2, the linearised SGD is unstable (no stationary floor)")
+    return (eta * noise_var * lam / (2 - eta * lam)).sum(dim=-1)
+
+
+def noisy_loss_moments(weights, biases, X, M) -> tuple[torch.Tensor, torch.Tensor]:
+    """Exact mean and variance of one noisy loss ℓ = (f(x) − d)², x a uniform row of ``X`` and
+    d ~ Bernoulli(M(x)); batched over the weights' leading dims."""
+    _, X, M = _check_stream(weights, biases, X, M)
+    f = forward_pass(weights, biases, X)[-1][..., 0]
+    m1 = (M * (1 - f) ** 2 + (1 - M) * f ** 2).mean(dim=-1)
+    m2 = (M * (1 - f) ** 4 + (1 - M) * f ** 4).mean(dim=-1)
+    return m1, m2 - m1 ** 2
+
+
+def _shifted(weights, biases, c):
+    sizes = _sizes_of(weights)
+    if weights[0].ndim != 2:
+        raise ValueError(f"weights: expected one network (out, in), got shape {tuple(weights[0].shape)}")
+    c = check_positive(c, "c")
+    v = flatten_params(weights, biases)
+    P = v.shape[-1]
+    shift = torch.eye(P, dtype=v.dtype, device=v.device) * c
+    return unflatten_params(torch.cat([v + shift, v - shift]), sizes), P, c
+
+
+def kw_quotients(weights, biases, X, M, c: float, n_draws: int, seed: int = 0) -> torch.Tensor:
+    """Kiefer–Wolfowitz (1952) gradient estimates from noisy losses alone: (n_draws, P).
+
+    Entry (r, k) is (ℓ(w + c eₖ) − ℓ(w − c eₖ)) / 2c where each of the two losses ℓ = (f(x) − d)²
+    is measured on its own fresh sample (x, d) -- independent observations, as in KW.  One network
+    (weights (out, in)); coordinates in the order of :func:`flatten_params`.
+    """
+    _, X, M = _check_stream(weights, biases, X, M)
+    (Ws, bs), P, c = _shifted(weights, biases, c)
+    n_draws = check_int(n_draws, "n_draws", min_value=2)
+    check_memory(n_draws * 2 * P * (sum(W.numel() for W in weights) + 8), "n_draws", what="kw_quotients")
+    g = generator(check_int(seed, "seed", min_value=0), torch.device("cpu"))
+    dtype, dev = weights[0].dtype, weights[0].device
+    i = torch.randint(0, X.shape[0], (n_draws, 2 * P), generator=g).to(dev)
+    d = (torch.rand(n_draws, 2 * P, generator=g, dtype=dtype).to(dev) < M[i]).to(dtype)
+    f = forward_pass(Ws, bs, X[i].unsqueeze(-2))[-1][..., 0, 0]   # (n_draws, 2P)
+    loss = (f - d) ** 2
+    return (loss[:, :P] - loss[:, P:]) / (2 * c)
+
+
+def kw_moments(weights, biases, X, M, c: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Exact mean and standard deviation of one :func:`kw_quotients` entry per coordinate, (P,) each:
+    mean (E(w + c eₖ) − E(w − c eₖ)) / 2c (the central difference of the expected loss, O(c²) from
+    the gradient) and sd √(V(w + c eₖ) + V(w − c eₖ)) / 2c, which grows like 1/c."""
+    _, X, M = _check_stream(weights, biases, X, M)
+    (Ws, bs), P, c = _shifted(weights, biases, c)
+    mean, var = noisy_loss_moments(Ws, bs, X, M)
+    return (mean[:P] - mean[P:]) / (2 * c), (var[:P] + var[P:]).sqrt() / (2 * c)
+
+
+def kw_stream(weights, biases, X, M, n_steps: int, a, c, tau: float, seed: int = 0,
+              record_every: int = 10) -> TrainHistory:
+    """The Kiefer–Wolfowitz (1952) recursion on the noisy-label stream: no gradient, only noisy losses.
+
+    wₜ₊₁ = wₜ − aₜ ĝₜ, where ĝₜ,ₖ = (ℓ(wₜ + cₜeₖ) − ℓ(wₜ − cₜeₖ)) / 2cₜ uses 2P fresh samples per step
+    (P parameters), aₜ = a/(1 + t/τ) and cₜ = c/(1 + t/τ)^{1/4}: cₜ → 0, Σaₜ = ∞, Σaₜcₜ < ∞ and
+    Σaₜ²/cₜ² < ∞ (KW's conditions).  ``weights`` (K, S, out, in) as in :func:`sgd_stream`, with
+    ``a``, ``c`` scalars or K values; the S seeds share their samples across the K arms.
+    ``loss`` (R, K, S) is the excess loss at ``records["samples"]`` = 2P·step (noisy samples used).
+    """
+    if not isinstance(weights, (list, tuple)) or not weights or getattr(weights[0], "ndim", 0) != 4:
+        raise ValueError("weights: expected a list of (K arms, S seeds, out, in) tensors")
+    sizes, X, M = _check_stream(weights, biases, X, M)
+    K, S = weights[0].shape[:2]
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="kw_stream")
+    record_every = check_int(record_every, "record_every", min_value=1)
+    dtype, dev = weights[0].dtype, weights[0].device
+    a_t, _ = per_batch(a, "a", size=K, dtype=dtype, device=dev)
+    c_t, _ = per_batch(c, "c", size=K, dtype=dtype, device=dev)
+    tau = check_positive(tau, "tau")
+    g = generator(check_int(seed, "seed", min_value=0), torch.device("cpu"))
+    v = flatten_params(weights, biases).clone()                       # (K, S, P)
+    P = v.shape[-1]
+    eye = torch.eye(P, dtype=dtype, device=dev)
+
+    def excess():
+        Ws, bs = unflatten_params(v, sizes)
+        return ((forward_pass(Ws, bs, X)[-1][..., 0] - M) ** 2).mean(dim=-1)
+
+    samples, losses = [0], [excess()]
+    for t in range(n_steps):
+        ct = c_t / (1 + t / tau) ** 0.25
+        shift = ct[:, None, None, None] * eye                         # (K, 1, P, P)
+        copies = torch.cat([v.unsqueeze(-2) + shift, v.unsqueeze(-2) - shift], dim=-2)   # (K, S, 2P, P)
+        Ws, bs = unflatten_params(copies, sizes)
+        i = torch.randint(0, X.shape[0], (S, 2 * P), generator=g).to(dev)
+        d = (torch.rand(S, 2 * P, generator=g, dtype=dtype).to(dev) < M[i]).to(dtype)
+        loss = (forward_pass(Ws, bs, X[i].unsqueeze(-2))[-1][..., 0, 0] - d) ** 2      # (K, S, 2P)
+        grad = (loss[..., :P] - loss[..., P:]) / (2 * ct[:, None, None])
+        v -= (a_t / (1 + t / tau))[:, None, None] * grad
+        if (t + 1) % record_every == 0 or t + 1 == n_steps:
+            samples.append(2 * P * (t + 1))
+            losses.append(excess())
+            if not bool(torch.isfinite(losses[-1]).all()):
+                raise Diverged(f"a: the Kiefer–Wolfowitz recursion diverged by step {t + 1}; use a smaller a")
+    Ws, bs = unflatten_params(v, sizes)
+    return TrainHistory(method="KW", loss=torch.stack(losses), weights=Ws, biases=bs,
+                        records={"samples": torch.tensor(samples)},
+                        params=dict(a=a_t, c=c_t, tau=tau, n_steps=n_steps, seed=seed))

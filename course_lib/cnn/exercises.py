@@ -4,9 +4,9 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from course_lib.core.exercises import Case, Exercise
+from course_lib.core.exercises import Case, Exercise, Prediction
 
-__all__ = ["exercise_shift_test"]
+__all__ = ["exercise_shift_test", "prediction_receptive_field"]
 
 
 def exercise_shift_test() -> Exercise:
@@ -42,6 +42,29 @@ def exercise_shift_test() -> Exercise:
             Case("circular 3x3 convolution, shift (-3, 0)", args=(circ_conv, x, -3, 0), test=near_zero),
             Case("2x2 average pooling, shift (1, 0)", args=(strided, x, 1, 0), test=equals_strided),
         ],
-        hint="use torch.roll(x, (dy, dx), dims=(-2, -1)) for T, apply it before and after f, "
-        "and return the largest absolute difference as a float",
+        hint=[
+            "Which two images must be compared: what is shifted first on each side, the input or the output?",
+            "Shift the input and apply f on one side; apply f and shift its output on the other. The shift is "
+            "circular: what leaves on one edge comes back on the other (torch has a 'roll' for that).",
+            "Return one Python number: the largest absolute entry of the difference of the two sides.",
+        ],
+    )
+
+
+def prediction_receptive_field(n_layers: int = 5, kernel_size: int = 3) -> Prediction:
+    """Predict the side (pixels) of the receptive field of ``n_layers`` stacked k x k convolutions."""
+    side = n_layers * (kernel_size - 1) + 1
+    return Prediction(
+        f"receptive field of {n_layers} stacked {kernel_size}×{kernel_size} convolutions",
+        side,
+        abs_tol=0.5,
+        unit="pixels (side of the square)",
+        why=f"each {kernel_size}×{kernel_size} layer widens the window by {kernel_size - 1} pixels: "
+        f"1 + {n_layers}·{kernel_size - 1} = {side}, with {n_layers * kernel_size**2}C² weights instead of "
+        f"{side**2}C² for one {side}×{side} layer.",
+        hint=[
+            f"One {kernel_size}×{kernel_size} layer: how many input pixels wide is what a single output unit sees?",
+            "Each further layer sees a window of the layer below: by how many pixels does that widen the "
+            "window per layer?",
+        ],
     )

@@ -4,8 +4,12 @@
   image centre can see, and its filter placed there (what activation maximisation must return);
 * :func:`top_digits` -- the images that excite each first-layer unit most (the widget);
 * :func:`few_shot_rows` -- each seed's few-shot training set, drawn per class (transfer);
-* :func:`paired_gain` -- the mean paired accuracy gain of transferred over scratch networks,
-  and its standard error over seeds.
+* :data:`TRANSFER_ARMS`, :func:`transfer_init` -- the transfer experiment's networks: which
+  lower conv layers are copied from the pre-trained network or left random, and which are frozen;
+* :func:`mean_ci` -- a mean with its Student-t confidence interval (paired differences over
+  seeds, atoms' spreads);
+* :func:`paired_accuracy_ci` -- the confidence interval of the accuracy difference of two
+  classifiers on the *same* test items (Newcombe 1998, method 10), for an equivalence margin.
 """
 from __future__ import annotations
 
@@ -15,10 +19,20 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from course_lib.cnn.kernels import IMAGE, _check_params, _conv1
-from course_lib.core.validate import check_int
+from course_lib.cnn.kernels import IMAGE, _check_params, _conv1, init_cnn
+from course_lib.core.stats import wilson_interval
+from course_lib.core.validate import as_tensor, check_in_range, check_int
 
-__all__ = ["receptive_field_mask", "filters_in_image", "top_digits", "few_shot_rows", "paired_gain"]
+__all__ = [
+    "receptive_field_mask",
+    "filters_in_image",
+    "top_digits",
+    "few_shot_rows",
+    "TRANSFER_ARMS",
+    "transfer_init",
+    "mean_ci",
+    "paired_accuracy_ci",
+]
 
 
 def receptive_field_mask(kernel_size: int, image: int = IMAGE) -> torch.Tensor:
@@ -70,12 +84,80 @@ def few_shot_rows(y, classes: Sequence[int], n_seeds: int, per_class: int, seed:
     return torch.stack(rows, dim=1)
 
 
-def paired_gain(acc, n_paired: int) -> tuple[np.floating, np.floating]:
-    """Mean and standard error of ``acc[:n] - acc[n:2n]`` (one accuracy per model; models ``i`` and
-    ``n + i`` share seed ``i``'s data): the paired gain over seeds and ``std(ddof=1) / sqrt(n)``."""
-    n = check_int(n_paired, "n_paired", min_value=2)
-    acc = torch.as_tensor(acc)
-    if acc.shape != (2 * n,):
-        raise ValueError(f"acc: expected {2 * n} accuracies (n_paired={n} pairs), got shape {tuple(acc.shape)}")
-    d = (acc[:n] - acc[n:]).numpy()
-    return d.mean(), d.std(ddof=1) / math.sqrt(n)
+# (name, lower layers copied from the pre-trained network?, conv layers frozen from the bottom)
+TRANSFER_ARMS = (
+    ("transferred, conv1 frozen", True, 1),
+    ("transferred, conv1 + conv2 frozen", True, 2),
+    ("transferred, all layers fine-tuned", True, 0),
+    ("random, conv1 frozen", False, 1),
+    ("random, conv1 + conv2 frozen", False, 2),
+)
+
+
+def transfer_init(pretrained, n_seeds: int, n_classes: int = 5, seed: int = 0, device=None):
+    """Initial parameters and frozen depths of the transfer experiment, ``len(TRANSFER_ARMS) * n_seeds``
+    networks, arm-major (network ``a * n_seeds + s`` is arm ``a`` on seed ``s``'s training set).
+
+    Transferred arms start from the pre-trained network's two conv layers (model 0 of
+    ``pretrained``); random arms keep their He initialisation.  Every arm gets a fresh random
+    read-out for the ``n_classes`` new classes.  Returns ``(params, frozen)`` for
+    :func:`~course_lib.cnn.train.train_cnn` (``frozen``: conv layers frozen per network).
+    """
+    pre = _check_params(pretrained)
+    n_seeds = check_int(n_seeds, "n_seeds", min_value=2)
+    A = len(TRANSFER_ARMS)
+    init = init_cnn(A * n_seeds, channels=(pre["W1"].shape[1], pre["W2"].shape[1]), kernel_size=pre["W1"].shape[-1],
+                    n_classes=n_classes, seed=seed, device=device, dtype=pre["W1"].dtype)
+    arm = torch.arange(A * n_seeds) // n_seeds
+    copied = torch.tensor([c for _, c, _ in TRANSFER_ARMS])[arm]
+    for name in ("W1", "b1", "W2", "b2"):
+        init[name][copied] = pre[name][0].to(init[name].device)
+    frozen = torch.tensor([d for _, _, d in TRANSFER_ARMS])[arm]
+    return init, frozen
+
+
+def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``x`` (1-D, at least 2 values) and its two-sided Student-t confidence interval
+    ``mean ± t_{n-1} s / sqrt(n)``: ``(mean, low, high)``."""
+    x = as_tensor(x, "x", ndim=1, dtype=torch.float64, min_size=2).cpu().numpy()
+    confidence = check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
+    from scipy.stats import t
+
+    n, m = len(x), float(x.mean())
+    half = float(t.ppf(0.5 + confidence / 2, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
+    return m, m - half, m + half
+
+
+def paired_accuracy_ci(a_right, b_right, confidence: float = 0.95) -> tuple[float, float, float]:
+    r"""Accuracy difference of classifier A minus B on the same test items, with Newcombe's
+    (1998, method 10) confidence interval for paired proportions: ``(difference, low, high)``.
+
+    From the Wilson intervals $(l_1, u_1)$, $(l_2, u_2)$ of the two accuracies $p_1, p_2$ and the
+    correlation $\phi$ of the paired right/wrong outcomes (with Newcombe's correction: for
+    $eh > fg$ the numerator $eh - fg$ becomes $\max(eh - fg - n/2, 0)$), the limits are
+    $p_1 - p_2 - \sqrt{(p_1 - l_1)^2 - 2\phi(p_1 - l_1)(u_2 - p_2) + (u_2 - p_2)^2}$ and
+    $p_1 - p_2 + \sqrt{(u_1 - p_1)^2 - 2\phi(u_1 - p_1)(p_2 - l_2) + (p_2 - l_2)^2}$.
+    Score-based (no normal approximation of the difference), so valid with few discordant items.
+    """
+    a = np.asarray(a_right.cpu() if isinstance(a_right, torch.Tensor) else a_right)
+    b = np.asarray(b_right.cpu() if isinstance(b_right, torch.Tensor) else b_right)
+    for name, v in (("a_right", a), ("b_right", b)):
+        if v.dtype != bool or v.ndim != 1 or v.size < 1:
+            raise TypeError(f"{name}: expected a 1-D boolean array (right / wrong per test item)")
+    if a.shape != b.shape:
+        raise ValueError(f"b_right: {b.size} items, but a_right has {a.size}")
+    confidence = check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
+    n = a.size
+    e, f, g, h = (int(v) for v in ((a & b).sum(), (a & ~b).sum(), (~a & b).sum(), (~a & ~b).sum()))
+    p1, p2 = (e + f) / n, (e + g) / n
+    l1, u1 = wilson_interval(e + f, n, confidence)
+    l2, u2 = wilson_interval(e + g, n, confidence)
+    num = e * h - f * g
+    if num > 0:
+        num = max(num - n / 2, 0.0)
+    den = (e + f) * (g + h) * (e + g) * (f + h)
+    phi = num / math.sqrt(den) if den > 0 else 0.0
+    d = p1 - p2
+    lo = d - math.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
+    hi = d + math.sqrt(max((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0.0))
+    return d, lo, hi

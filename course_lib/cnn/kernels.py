@@ -2,8 +2,13 @@
 
 Pure tensor functions (no training loop, no figure):
 
+* :func:`circular_conv2d` -- a convolution with circular (periodic) padding, which commutes
+  exactly with circular shifts;
 * :func:`shift`, :func:`equivariance_error`, :func:`invariance_error` -- which maps commute with
   circular shifts (Azulay & Weiss 2019: stride and pooling break shift equivariance);
+* :func:`impulse_receptive_field` -- the input pixels an output unit depends on, found by
+  back-propagating a unit impulse (three 3x3 convolutions see a 7x7 window: Simonyan &
+  Zisserman 2015);
 * :func:`conv_weight_grad_unfold` -- the gradient of a shared conv weight as a sum over positions;
 * :func:`init_cnn`, :func:`cnn_forward` -- a LeNet-style CNN for 8x8 digits (LeCun, Bottou,
   Bengio & Haffner 1998), *batched over models*: ``S`` networks (seeds, data sets, frozen or
@@ -26,6 +31,8 @@ from course_lib.core.validate import as_tensor, check_bool, check_callable, chec
 __all__ = [
     "IMAGE",
     "PARAM_NAMES",
+    "circular_conv2d",
+    "impulse_receptive_field",
     "shift",
     "equivariance_error",
     "invariance_error",
@@ -43,6 +50,22 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 # --------------------------------------------------------------------------------------
 # shift equivariance
 # --------------------------------------------------------------------------------------
+def circular_conv2d(x, w, stride: int = 1) -> torch.Tensor:
+    r"""Cross-correlation of ``x`` (B, C, H, W) with filters ``w`` (O, C, k, k), k odd, with
+    *circular* padding: $y_p = \sum_k w_k x_{(p + k) \bmod (H, W)}$, the same size as ``x`` for
+    stride 1.  It commutes exactly with every circular shift; zero padding would not."""
+    x = _differentiable(x, "x", ndim=4)
+    w = _differentiable(w, "w", ndim=4, dtype=x.dtype, device=x.device)
+    stride = check_int(stride, "stride", min_value=1)
+    k = w.shape[-1]
+    if w.shape[-2] != k or k % 2 == 0:
+        raise ValueError(f"w: expected square filters of odd size, got shape {tuple(w.shape)}")
+    if w.shape[1] != x.shape[1]:
+        raise ValueError(f"w: expected {x.shape[1]} input channels (like x), got shape {tuple(w.shape)}")
+    h = k // 2
+    return F.conv2d(F.pad(x, (h, h, h, h), mode="circular"), w, stride=stride)
+
+
 def shift(x, dy: int, dx: int) -> torch.Tensor:
     """Circular shift T_(dy,dx) of the last two (spatial) axes."""
     x = as_tensor(x, "x", ndim=(2, 3, 4))
@@ -112,6 +135,33 @@ def _same_shape(ys, y: torch.Tensor) -> torch.Tensor:
     return ys
 
 
+def impulse_receptive_field(f: Callable, shape: Sequence[int], n_draws: int = 8, seed: int = 0) -> torch.Tensor:
+    """Boolean (H, W) mask of the input pixels that the centre output unit of ``f`` depends on.
+
+    A unit impulse is back-propagated from output position (H_out // 2, W_out // 2) (all
+    channels) to ``n_draws`` random inputs of ``shape`` (C, H, W) in float64; the pixels where any
+    input gradient is non-zero form the receptive field (several draws, so that a ReLU that happens
+    to be off for one input does not punch a hole).  For a stack of L convolutions of size k it is
+    the (L (k - 1) + 1)-wide square: three 3x3 layers see 7x7 pixels, like one 7x7 layer.
+    """
+    f = check_callable(f, "f")
+    if not isinstance(shape, (list, tuple, torch.Size)) or len(shape) != 3:
+        raise TypeError(f"shape: expected (C, H, W), got {shape!r}")
+    shape = tuple(check_int(v, "shape", min_value=1) for v in shape)
+    n_draws = check_int(n_draws, "n_draws", min_value=1)
+    g = generator(seed, torch.device("cpu"))
+    x = torch.randn(n_draws, *shape, generator=g, dtype=torch.float64).requires_grad_(True)
+    y = f(x)
+    if not isinstance(y, torch.Tensor) or y.ndim != 4 or y.shape[0] != n_draws:
+        raise ValueError("f: must map a batch (B, C, H, W) to a batch (B, C_out, H_out, W_out)")
+    impulse = torch.zeros_like(y)
+    impulse[:, :, y.shape[-2] // 2, y.shape[-1] // 2] = 1.0
+    (grad,) = torch.autograd.grad(y, x, impulse, allow_unused=True)
+    if grad is None:
+        return torch.zeros(shape[-2:], dtype=torch.bool)
+    return grad.abs().sum((0, 1)) > 0
+
+
 def conv_weight_grad_unfold(x, grad_out, kernel_size: int, padding: int = 0) -> torch.Tensor:
     r"""Gradient of a shared conv weight as a *sum over positions* (unfolded-matmul form).
 
@@ -174,6 +224,15 @@ def init_cnn(
     }
 
 
+def _differentiable(x, name: str, **checks) -> torch.Tensor:
+    """``as_tensor``'s checks, but a tensor keeps its autograd graph (``as_tensor`` reads a tensor
+    that requires grad as its value; activation maximisation differentiates through the input)."""
+    t = as_tensor(x, name, **checks)
+    if isinstance(x, torch.Tensor) and x.requires_grad:
+        return x.to(dtype=t.dtype, device=t.device)
+    return t
+
+
 def _check_params(params) -> dict[str, torch.Tensor]:
     if not isinstance(params, dict) or any(n not in params for n in PARAM_NAMES):
         raise TypeError(f"params: expected a dict with keys {PARAM_NAMES} (from init_cnn)")
@@ -182,7 +241,7 @@ def _check_params(params) -> dict[str, torch.Tensor]:
 
 def _model_input(params, x, expand: bool = True) -> torch.Tensor:
     S = params["W1"].shape[0]
-    x = as_tensor(x, "x", ndim=(3, 4), dtype=params["W1"].dtype, device=params["W1"].device)
+    x = _differentiable(x, "x", ndim=(3, 4), dtype=params["W1"].dtype, device=params["W1"].device)
     if x.shape[-2:] != (IMAGE, IMAGE):
         raise ValueError(f"x: expected {IMAGE}x{IMAGE} images, got shape {tuple(x.shape)}")
     if x.ndim == 3:  # the same images for every model
@@ -219,18 +278,43 @@ def cnn_forward(params, x, *, return_features: bool = False):
     ``z2`` (N, S, C2, 4, 4) of the two conv layers (the "units" we visualise).
     """
     params = _check_params(params)
-    W1, b1, W2, b2, W3, b3 = (params[n] for n in PARAM_NAMES)
-    S, C1 = W1.shape[0], W1.shape[1]
-    C2 = W2.shape[1]
+    S, C1 = params["W1"].shape[:2]
     z1 = _conv1(params, x)
     N = z1.shape[0]
-    h1 = _pool2(torch.relu(z1))  # (N, S*C1, 4, 4)
-    z2 = F.conv2d(h1, W2.reshape(S * C2, C1, 3, 3), b2.reshape(-1), padding=1, groups=S)
-    h2 = _pool2(torch.relu(z2)).reshape(N, S, C2 * 4)
-    logits = torch.einsum("nsf,skf->nsk", h2, W3) + b3
+    z2 = _conv2(params, _pool2(torch.relu(z1)))
+    logits = _read_out(params, _pool2(torch.relu(z2)).reshape(N, S, -1))
     if return_features:
-        return logits, z1.reshape(N, S, C1, IMAGE, IMAGE), z2.reshape(N, S, C2, 4, 4)
+        return logits, z1.reshape(N, S, C1, IMAGE, IMAGE), z2.reshape(N, S, -1, 4, 4)
     return logits
+
+
+def _conv2(params, h1) -> torch.Tensor:
+    """Second-layer pre-activations (N, S*C2, 4, 4) from the pooled first layer h1 (N, S*C1, 4, 4)."""
+    W2, b2 = params["W2"], params["b2"]
+    S, C2, C1 = W2.shape[:3]
+    return F.conv2d(h1, W2.reshape(S * C2, C1, 3, 3), b2.reshape(-1), padding=1, groups=S)
+
+
+def _read_out(params, h2) -> torch.Tensor:
+    """Logits (N, S, K) from the pooled second layer h2 (N, S, 4*C2)."""
+    return torch.einsum("nsf,skf->nsk", h2, params["W3"]) + params["b3"]
+
+
+def _frozen_features(params, x, depth: int) -> torch.Tensor:
+    """The output of the ``depth`` lowest conv blocks (conv, ReLU, pool), which frozen models
+    never change: h1 (N, S*C1, 4, 4) for depth 1, h2 (N, S, 4*C2) for depth 2."""
+    h = _pool2(torch.relu(_conv1(params, x)))
+    if depth == 1:
+        return h
+    return _pool2(torch.relu(_conv2(params, h))).reshape(h.shape[0], params["W1"].shape[0], -1)
+
+
+def _forward_above(params, features, depth: int) -> torch.Tensor:
+    """Logits from :func:`_frozen_features` of the same ``depth`` (the layers above the frozen ones)."""
+    if depth == 1:
+        h2 = _pool2(torch.relu(_conv2(params, features)))
+        return _read_out(params, h2.reshape(h2.shape[0], params["W1"].shape[0], -1))
+    return _read_out(params, features)
 
 
 # --------------------------------------------------------------------------------------
@@ -239,7 +323,7 @@ def cnn_forward(params, x, *, return_features: bool = False):
 def total_variation(x) -> torch.Tensor:
     r"""Anisotropic total variation $\sum |x_{i+1,j}-x_{i,j}| + |x_{i,j+1}-x_{i,j}|$ per input
     (last two axes spatial, first axis the batch); Rudin, Osher & Fatemi 1992."""
-    x = as_tensor(x, "x", ndim=(3, 4, 5))
+    x = _differentiable(x, "x", ndim=(3, 4, 5))
     dv = (x[..., 1:, :] - x[..., :-1, :]).abs().flatten(1).sum(1)
     dh = (x[..., :, 1:] - x[..., :, :-1]).abs().flatten(1).sum(1)
     return dv + dh

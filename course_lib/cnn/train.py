@@ -1,7 +1,7 @@
 r"""Training loops of lecture 02: the batched CNN, and activation maximisation of its units.
 
 * :func:`train_cnn` -- ``S`` CNNs at once (:func:`~course_lib.cnn.kernels.cnn_forward`) with
-  Adam and a cosine-decayed step: per-model training rows (``mask``), frozen first layers
+  Adam and a cosine-decayed step: per-model training rows (``mask``), frozen lower conv layers
   (``frozen``) and a learning curve on held-out data (``X_eval``, ``eval_epochs``);
 * :func:`accuracy` -- the test accuracy of every model;
 * :func:`activation_maximization` -- $x^* = \arg\min_x R(x) - \langle\Phi(x), e_i\rangle$
@@ -19,7 +19,15 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 
-from course_lib.cnn.kernels import _check_params, _model_input, cnn_forward, init_cnn, total_variation
+from course_lib.cnn.kernels import (
+    _check_params,
+    _forward_above,
+    _frozen_features,
+    _model_input,
+    cnn_forward,
+    init_cnn,
+    total_variation,
+)
 from course_lib.core.device import generator, get_device
 from course_lib.core.optim import Adam
 from course_lib.core.validate import (
@@ -57,11 +65,13 @@ def train_cnn(
 
     ``X`` is (N, 8, 8) (shared by all models) or (N, S, 8, 8); ``y`` is (N,) or (N, S);
     ``mask`` (N, S) in {0, 1} says which rows each model trains on (different training-set
-    sizes in one batch); ``frozen`` (S,) bool freezes the first conv layer of those models
-    (their gradient is zeroed, so Adam leaves them exactly unchanged).  Returns the trained
-    params and a history dict: ``loss`` (n_epochs, S), the mean training loss per epoch, and,
-    when ``X_eval``/``y_eval`` are given, ``eval_acc`` (len(eval_epochs), S), the accuracy on
-    them after each epoch in ``eval_epochs`` (1-based; default every epoch): a learning curve.
+    sizes in one batch); ``frozen`` (S,) freezes the lower conv layers of those models: booleans
+    freeze the first conv layer, integers 0, 1 or 2 give the number of conv layers frozen from the
+    bottom (their values are restored after every step, so Adam leaves them exactly unchanged).
+    Returns the trained params and a history dict: ``loss`` (n_epochs, S), the mean training loss
+    per epoch, and, when ``X_eval``/``y_eval`` are given, ``eval_acc`` (len(eval_epochs), S), the
+    accuracy on them after each epoch in ``eval_epochs`` (1-based; default every epoch): a
+    learning curve.
     Raises ``Diverged`` on a non-finite loss.
     """
     dev = get_device(device)
@@ -92,12 +102,17 @@ def train_cnn(
             raise ValueError("mask: entries must be 0 or 1")
         if bool((mask.sum(0) == 0).any()):
             raise ValueError("mask: every model needs at least one training row")
-    freeze = torch.zeros(S, dtype=torch.bool, device=dev)
+    depth = torch.zeros(S, dtype=torch.long, device=dev)
     if frozen is not None:
-        freeze = torch.as_tensor(frozen, dtype=torch.bool, device=dev).reshape(-1)
-        if freeze.numel() not in (1, S):
-            raise ValueError(f"frozen: expected one flag or {S} flags (one per model), got {freeze.numel()}")
-        freeze = freeze.expand(S).clone()
+        depth = torch.as_tensor(frozen, device=dev).reshape(-1)
+        if depth.dtype.is_floating_point or depth.is_complex():
+            raise TypeError(f"frozen: expected booleans or integer depths 0-2, got dtype {depth.dtype}")
+        depth = depth.long()
+        if depth.numel() not in (1, S):
+            raise ValueError(f"frozen: expected one entry or {S} entries (one per model), got {depth.numel()}")
+        if bool(((depth < 0) | (depth > 2)).any()):
+            raise ValueError("frozen: depths must be 0, 1 or 2 (conv layers frozen from the bottom)")
+        depth = depth.expand(S).clone()
     bs = N if batch_size is None else check_int(batch_size, "batch_size", min_value=1)
     opt = Adam(list(params.values()), lr=lr, weight_decay=weight_decay)
     g = generator(seed, torch.device("cpu"))
@@ -108,9 +123,11 @@ def train_cnn(
         eval_epochs = list(range(1, n_epochs + 1))
     eval_epochs = [check_int(e, "eval_epochs", min_value=1, max_value=n_epochs) for e in eval_epochs]
     evals = torch.zeros(len(eval_epochs), S) if X_eval is not None else None
-    any_frozen = bool(freeze.any())
-    if any_frozen:  # restored after every step: exact, whatever Adam's moments or weight decay do
-        frozen_W1, frozen_b1 = params["W1"].detach()[freeze].clone(), params["b1"].detach()[freeze].clone()
+    # frozen values, restored after every step: exact, whatever Adam's moments or weight decay do
+    keep = [(name, depth >= layer, params[name].detach()[depth >= layer].clone())
+            for layer, names in ((1, ("W1", "b1")), (2, ("W2", "b2"))) for name in names
+            if bool((depth >= layer).any())]
+    groups = _frozen_groups(params, X, depth) if bool((depth > 0).any()) else None
     n_batches = math.ceil(N / bs)
     total_steps, step = n_epochs * n_batches, 0
     for epoch in range(n_epochs):
@@ -119,16 +136,15 @@ def train_cnn(
         for start in range(0, N, bs):
             idx = order[start : start + bs]
             m = mask[idx]
-            logits = cnn_forward(params, X[idx])  # (B, S, K)
+            logits = cnn_forward(params, X[idx]) if groups is None else _grouped_logits(params, X, idx, *groups)
             ce = F.cross_entropy(logits.reshape(-1, K), y[idx].reshape(-1), reduction="none").reshape(m.shape)
             per_model = (ce * m).sum(0) / m.sum(0).clamp(min=1)
             opt.zero_grad()
             per_model.sum().backward()  # models are independent: the sum trains each
             opt.step(lr * 0.5 * (1 + math.cos(math.pi * step / total_steps)))  # cosine decay
-            if any_frozen:
-                with torch.no_grad():
-                    params["W1"][freeze] = frozen_W1
-                    params["b1"][freeze] = frozen_b1
+            with torch.no_grad():
+                for name, rows_frozen, value in keep:
+                    params[name][rows_frozen] = value
             step += 1
             loss_sum += (ce.detach() * m).sum(0)
             rows += m.sum(0)
@@ -141,6 +157,31 @@ def train_cnn(
     if evals is not None:
         out["eval_acc"], out["eval_epochs"] = evals, torch.tensor(eval_epochs)
     return {n: t.detach() for n, t in params.items()}, out
+
+
+def _frozen_groups(params, X, depth):
+    """Models grouped by the number of frozen conv layers, with the frozen layers' output on the
+    training images computed once (frozen layers never change, so neither does their output):
+    ``([(models, depth, features or None), ...], inverse)``, ``inverse`` restoring the model order."""
+    groups = []
+    with torch.no_grad():
+        for d in (0, 1, 2):
+            models = (depth == d).nonzero().flatten()
+            if models.numel():
+                sub = {n: t.detach()[models] for n, t in params.items()}
+                groups.append((models, d, None if d == 0 else _frozen_features(sub, X[:, models], d)))
+    return groups, torch.argsort(torch.cat([m for m, _, _ in groups]))
+
+
+def _grouped_logits(params, X, idx, groups, inverse):
+    """Logits (B, S, K) of the rows ``idx``: the full network for unfrozen models, only the layers
+    above the frozen ones (on their cached output) for the others; the same numbers as
+    :func:`cnn_forward`, without recomputing what cannot change."""
+    parts = []
+    for models, d, features in groups:
+        sub = {n: t[models] for n, t in params.items()}
+        parts.append(cnn_forward(sub, X[idx][:, models]) if d == 0 else _forward_above(sub, features[idx], d))
+    return torch.cat(parts, 1)[:, inverse]
 
 
 @torch.no_grad()

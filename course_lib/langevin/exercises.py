@@ -1,14 +1,16 @@
-"""Lecture 07's exercises: one SGLD step (the noise scale), and the Gibbs normalizer Z(beta)."""
+"""Lecture 07's exercises: one SGLD step (the noise scale), the Gibbs normalizer Z(beta), and a
+prediction: the largest stable step at the tilted well's global minimum (derive it first)."""
 from __future__ import annotations
 
 import math
 
 import torch
 
-from course_lib.core.exercises import Case, Exercise
-from course_lib.langevin.kernels import double_well_grad
+from course_lib.core.exercises import Case, Exercise, Prediction
+from course_lib.langevin.kernels import TILT, double_well_grad
+from course_lib.langevin.theory import tilted_well_critical_points
 
-__all__ = ["exercise_sgld_step", "exercise_gibbs_normalizer"]
+__all__ = ["exercise_sgld_step", "exercise_gibbs_normalizer", "prediction_tilted_stable_step"]
 
 
 def exercise_sgld_step():
@@ -41,7 +43,12 @@ def exercise_sgld_step():
     return Exercise(
         "One SGLD step",
         [case(0.1, 1.0, "eta=0.1, beta=1"), case(0.01, 4.0, "eta=0.01, beta=4"), case(0.05, 0.5, "eta=0.05, beta=0.5")],
-        hint="a Brownian increment over time eta, scaled by sqrt(2/beta), has variance 2*eta/beta.",
+        hint=[
+            "The SDE is dW = -grad U dt + sqrt(2/beta) dB. Over a time step of length eta, what is the variance "
+            "of the Brownian increment B(t + eta) - B(t)? And after multiplying it by sqrt(2/beta)?",
+            "The drift part is a plain gradient step of length eta. The noise part is a standard normal draw "
+            "scaled to the variance you just found: a scale is a standard deviation, the square root of a variance.",
+        ],
     )
 
 
@@ -89,5 +96,32 @@ def exercise_gibbs_normalizer():
             case(U_dw, 1.0, "double well, β = 1"),
             case(U_dw, 4.0, "double well, β = 4"),
         ],
-        hint="integrate exp(-beta*U) over the grid: a sum needs the spacing (or use the trapezoid rule).",
+        hint=[
+            "Z is an integral over x. If you add up exp(-beta U) at the grid points, which quantity are you "
+            "approximating -- the integral, or the integral divided by something?",
+            "An integral over a grid weighs each value by the width it stands for: the grid spacing (a Riemann "
+            "sum), or half-widths at the ends (the trapezoid rule, which torch provides).",
+        ],
+    )
+
+
+def prediction_tilted_stable_step(tilt: float = TILT) -> Prediction:
+    r"""Prediction: the largest step $\eta$ at which gradient descent still returns to the global
+    minimum $x_g$ of the tilted well $U(x) = (x^2-1)^2 + a x$, i.e. $2/U''(x_g)$."""
+    x_g, _, _ = tilted_well_critical_points(tilt)
+    curvature = 12 * x_g**2 - 4
+    return Prediction(
+        f"The largest stable step at the global minimum of the tilted well (a = {tilt:g})",
+        2 / curvature,
+        abs_tol=0.002,
+        why=(f"Near x_g = {x_g:.4f} a deviation is multiplied by 1 - eta U''(x_g) per step, U''(x_g) = "
+             f"{curvature:.3f}: it shrinks only while eta < 2/U''(x_g). The steeper well (U'' > 8) allows a "
+             "smaller step than the symmetric double well's 0.25."),
+        hint=[
+            "Write x = x_g + e with a small deviation e. What does one gradient-descent step do to e, to first "
+            "order in e (Taylor-expand U' around x_g, where U'(x_g) = 0)?",
+            "The deviation is multiplied by the same factor at every step; it shrinks only if that factor lies "
+            "strictly between -1 and 1. You need x_g (the root of U'(x) = 4x^3 - 4x + a with the lowest U) and "
+            "the curvature U'' there.",
+        ],
     )

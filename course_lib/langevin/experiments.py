@@ -5,10 +5,16 @@
   (section 2 and the widget);
 * :func:`arrhenius_fit`    -- the weighted least-squares slope of log(crossing rate) in beta
   (section 3);
+* :func:`stable_step_threshold` -- the largest step at which noiseless gradient descent still
+  returns to a minimum, on a grid of step sizes in one tensor (section 2);
+* :func:`tilted_well_sampling` -- SGLD on the tilted double well, every beta in one run, started in
+  the higher well: the mass in the global minimum's well against the Gibbs law (section 3);
 * :func:`digits_true_and_random` and :func:`sigmoid_loss_sgld` -- the training run the
   generalization bounds are evaluated on: standardized digits with true and random labels, and
   full-batch SGLD on a sigmoid-loss linear classifier, every label set's chains in one tensor
-  (section 4).
+  (section 4); :func:`label_gap_difference` compares the two label sets' gaps;
+* :func:`sigmoid_minibatch_noise` -- the variance of a minibatch gradient at the chains' states,
+  measured by drawing minibatches (section 5).
 """
 from __future__ import annotations
 
@@ -19,24 +25,43 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from course_lib.core import stats
 from course_lib.core.data import digits
 from course_lib.core.device import generator, get_device
-from course_lib.core.validate import Diverged, as_tensor, check_int, check_labels_pm1, check_positive
+from course_lib.core.validate import (
+    Diverged,
+    as_tensor,
+    check_callable,
+    check_in_range,
+    check_int,
+    check_labels_pm1,
+    check_positive,
+)
 from course_lib.langevin.kernels import (
+    TILT,
     double_well,
     double_well_grad,
     gibbs_density,
     ks_distance,
     langevin_loop,
     sgld_run,
+    tilted_double_well,
+    tilted_double_well_grad,
 )
+from course_lib.langevin.theory import tilted_well_critical_points
 
 __all__ = [
     "StationaryGrid",
     "stationary_grid",
+    "StepThreshold",
+    "stable_step_threshold",
     "arrhenius_fit",
+    "TiltedWell",
+    "tilted_well_sampling",
     "digits_true_and_random",
     "sigmoid_loss_sgld",
+    "label_gap_difference",
+    "sigmoid_minibatch_noise",
 ]
 
 
@@ -116,6 +141,46 @@ def stationary_grid(
 
 
 # ---------------------------------------------------------------------------------------
+# step size: the linear stability of a minimum
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StepThreshold:
+    etas: np.ndarray       # (E,) the step sizes tried, increasing
+    stable: np.ndarray     # (E,) bool: gradient descent came back to the minimum
+    distance: np.ndarray   # (E,) |x_N - x_star| after the run
+    threshold: float       # midpoint between the last stable step and the next one (nan if none)
+
+
+def stable_step_threshold(grad_U, x_star, etas, n_steps: int = 2000, offset: float = 1e-3,
+                          tol: float = 1e-5, device=None) -> StepThreshold:
+    r"""Noiseless gradient descent $x \leftarrow x - \eta\nabla U(x)$ from ``x_star + offset`` for every
+    step size in ``etas`` (one tensor, one row per step size).  A step is *stable* when the run ends
+    within ``tol`` of the minimum ``x_star``.  Linearizing, a deviation is multiplied by
+    $1 - \eta U''(x^\star)$ per step, so theory puts the threshold at $\eta = 2/U''(x^\star)$.
+    Rows that blow up count as unstable (their distance is reported as inf)."""
+    check_callable(grad_U, "grad_U")
+    dev = get_device(device)
+    xs = as_tensor(x_star, "x_star", ndim=1, dtype=torch.float64, device=dev)
+    e = as_tensor(etas, "etas", ndim=1, dtype=torch.float64, min_size=2, device=dev)
+    if bool((e <= 0).any()) or bool((e[1:] <= e[:-1]).any()):
+        raise ValueError("etas: must be positive and strictly increasing")
+    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    offset = check_positive(offset, "offset")
+    tol = check_positive(tol, "tol")
+    x = (xs + offset).repeat(len(e), 1)
+    for _ in range(n_steps):
+        x = x - e[:, None] * grad_U(x)
+        x = torch.where(torch.isfinite(x) & (x.abs() < 1e6), x, torch.full_like(x, math.inf))
+    dist = (x - xs).norm(dim=1)
+    dist = torch.where(torch.isfinite(dist), dist, torch.full_like(dist, math.inf)).cpu().numpy()
+    stable = dist < tol
+    e_np = e.cpu().numpy()
+    first_bad = int(np.argmin(stable)) if not stable.all() else len(e_np)
+    threshold = 0.5 * (e_np[first_bad - 1] + e_np[first_bad]) if 0 < first_bad < len(e_np) else math.nan
+    return StepThreshold(e_np, stable, dist, float(threshold))
+
+
+# ---------------------------------------------------------------------------------------
 # metastability: the Arrhenius slope
 # ---------------------------------------------------------------------------------------
 def arrhenius_fit(betas, rates, counts) -> tuple[float, float]:
@@ -134,6 +199,61 @@ def arrhenius_fit(betas, rates, counts) -> tuple[float, float]:
     coef, *_ = np.linalg.lstsq(A * wts[:, None], np.log(r) * wts, rcond=None)
     cov = np.linalg.inv((A * wts[:, None]).T @ (A * wts[:, None]))
     return float(coef[0]), math.sqrt(cov[0, 0])
+
+
+# ---------------------------------------------------------------------------------------
+# the tilted double well: large beta concentrates on the global minimum
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TiltedWell:
+    tilt: float
+    betas: np.ndarray        # (B,)
+    x_global: float          # the global minimum (left well for tilt > 0)
+    x_saddle: float          # the barrier top: the global minimum's well is the side of it x_global is on
+    x_local: float           # the higher minimum, where every chain starts
+    count: np.ndarray        # (B,) chains in the global minimum's well at the end
+    n_chains: int
+    mass: np.ndarray         # (B,) count / n_chains
+    gibbs_mass: np.ndarray   # (B,) the Gibbs law's mass in that well (quadrature)
+    interval: np.ndarray     # (B, 2) Wilson interval of the measured mass
+    confidence: float        # of each Wilson interval
+    time: float              # simulated time
+
+
+def tilted_well_sampling(betas=(0.5, 1.0, 2.0, 4.0, 6.0), n_chains: int = 2000, step_size: float = 0.02,
+                         sim_time: float = 200.0, tilt: float = TILT, confidence: float = 0.999, seed: int = 0,
+                         device=None) -> TiltedWell:
+    r"""SGLD on $U(x) = (x^2-1)^2 + a x$ for every $\beta$ in one tensor, all chains started at the
+    *higher* minimum; at the end, the fraction of chains in the global minimum's well (the side of
+    the barrier top it lies on), with its Wilson interval at ``confidence``, against the Gibbs law's
+    mass in that well (quadrature)."""
+    b = as_tensor(betas, "betas", ndim=1, dtype=torch.float64, min_size=1).numpy()
+    if (b <= 0).any():
+        raise ValueError("betas: must be > 0")
+    n_chains = check_int(n_chains, "n_chains", min_value=10)
+    eta = check_positive(step_size, "step_size")
+    sim_time = check_positive(sim_time, "sim_time")
+    confidence = check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
+    x_glob, x_sad, x_loc = tilted_well_critical_points(tilt)
+    side = 1.0 if x_glob > x_sad else -1.0
+    dev = get_device(device)
+    beta_c = torch.tensor(b, dtype=torch.float32, device=dev).repeat_interleave(n_chains)
+    x0 = torch.full((len(beta_c), 1), x_loc, dtype=torch.float32, device=dev)
+    n_steps = int(math.ceil(sim_time / eta))
+    run = sgld_run(lambda x: tilted_double_well_grad(x, tilt), x0, eta, beta_c, n_steps, seed=seed, device=dev)
+    if run.n_diverged:
+        raise Diverged(f"step_size: {run.n_diverged} chains diverged on the tilted well; reduce step_size")
+    in_well = (side * (run.x[:, 0].double() - x_sad) > 0).reshape(len(b), n_chains)
+    count = in_well.sum(1).cpu().numpy()
+    # a grid with the barrier top as a node, so that the trapezoid rule splits exactly there
+    left = torch.linspace(-3.0, x_sad, 3001, dtype=torch.float64)
+    grid = torch.cat((left, torch.linspace(x_sad, 3.0, 3001, dtype=torch.float64)[1:]))
+    p = gibbs_density(lambda x: tilted_double_well(x, tilt), torch.tensor(b), grid)  # (B, G)
+    mass_left = torch.trapezoid(p[:, :3001], left, dim=-1).numpy()
+    gibbs_mass = mass_left if side < 0 else 1.0 - mass_left
+    interval = np.array([stats.wilson_interval(int(k), n_chains, confidence) for k in count])
+    return TiltedWell(float(tilt), b, x_glob, x_sad, x_loc, count, n_chains, count / n_chains, gibbs_mass,
+                      interval, confidence, n_steps * eta)
 
 
 # ---------------------------------------------------------------------------------------
@@ -186,9 +306,11 @@ def sigmoid_loss_sgld(
     (e.g. true and random labels) trained together in one tensor program, ``n_chains`` each, and
     a list of G results is returned.
 
-    Returns per-step data-gradient energy ``grad_sq[k]`` $= \mathbb E\|\nabla F_S(w_k)\|^2$ (mean over
+    Returns the chains' final weights ``w`` (n_chains, d), the per-step data-gradient energy
+    ``grad_sq[k]`` $= \mathbb E\|\nabla F_S(w_k)\|^2$ (mean over
     chains, regularizer excluded), and at every ``record_every`` steps the mean train and test
-    loss and their gap (the generalization error of the randomized predictor).
+    loss (``train_se``: its standard error over chains) and their gap (the generalization error of
+    the randomized predictor).
     """
     dev = get_device(device)
     Xtr = as_tensor(X_train, "X_train", ndim=2, device=dev)
@@ -237,7 +359,9 @@ def sigmoid_loss_sgld(
     losses(0, w0)
     eta_t = torch.full((G * C, 1), eta, dtype=Xtr.dtype, device=dev)
     beta_t = torch.full((G * C, 1), beta, dtype=Xtr.dtype, device=dev)
-    _, _, diverged, _ = langevin_loop(grad_U, w0, eta_t, beta_t, n_steps, generator(seed + 1, dev), observer=losses)
+    w_end, _, diverged, _ = langevin_loop(grad_U, w0, eta_t, beta_t, n_steps, generator(seed + 1, dev),
+                                          observer=losses)
+    w_final = w_end.view(G, C, d)
     if bool(diverged.any()):
         raise Diverged(f"step_size: {int(diverged.sum())} chains diverged; reduce step_size")
     train_t, test_t = torch.stack(train), torch.stack(test)  # (records, G, C)
@@ -248,11 +372,13 @@ def sigmoid_loss_sgld(
         {
             "steps": np.array(steps),
             "train_loss": train_t[:, i].mean(1).cpu().numpy(),
+            "train_se": (train_t[:, i].std(1) / math.sqrt(C)).cpu().numpy(),
             "test_loss": test_t[:, i].mean(1).cpu().numpy(),
             "gap": gap_t[:, i].mean(1).cpu().numpy(),
             "gap_se": gap_se[:, i].cpu().numpy(),
             "grad_sq": gsq[:, i].cpu().numpy(),
             "step_sizes": np.full(n_steps, eta),
+            "w": w_final[i],
             "n": n,
             "beta": beta,
             "lam": lam,
@@ -261,3 +387,46 @@ def sigmoid_loss_sgld(
     ]
     return out if batched else out[0]
 
+
+
+def label_gap_difference(true_run: dict, random_run: dict) -> tuple[float, float]:
+    r"""Final generalization gap with random labels minus the gap with true labels, and its standard error.
+
+    True labels: test loss minus train loss (``gap`` and ``gap_se`` of :func:`sigmoid_loss_sgld`).
+    Random labels (fair coins independent of $x$): the population risk of *every* $w$ is exactly
+    $\frac12$, because $\frac12\sigma(-s) + \frac12\sigma(s) = \frac12$, so the gap is $\frac12$ minus the
+    train loss, with the chains' spread (``train_se``) as its only error.  Independent chains:
+    the two errors add in quadrature.
+    """
+    for name, run in (("true_run", true_run), ("random_run", random_run)):
+        if not isinstance(run, dict) or not {"gap", "gap_se", "train_loss", "train_se"} <= set(run):
+            raise TypeError(f"{name}: expected a result of sigmoid_loss_sgld")
+    gap_true, se_true = float(true_run["gap"][-1]), float(true_run["gap_se"][-1])
+    gap_rand, se_rand = 0.5 - float(random_run["train_loss"][-1]), float(random_run["train_se"][-1])
+    return gap_rand - gap_true, math.sqrt(se_true**2 + se_rand**2)
+
+
+def sigmoid_minibatch_noise(X, y, W, batch_size: int, n_batches: int = 200, seed: int = 0) -> np.ndarray:
+    r"""Per-coordinate variance of the minibatch gradient noise of the sigmoid loss at each chain's
+    weights: $\sigma_b^2 = \mathbb E\|g_B - g\|^2/d$ with $g_B$ the mean gradient over a minibatch of
+    ``batch_size`` rows drawn without replacement and $g$ the full-batch gradient, estimated from
+    ``n_batches`` random minibatches.  ``W`` (chains, d); returns (chains,).
+
+    In one SGD/SGLD step this noise enters as $\eta\,(g_B - g)$, of standard deviation $\eta\sigma_b$
+    per coordinate, against the injected $\sqrt{2\eta/\beta}$ (Welling & Teh 2011, Sec. 3).
+    """
+    Xt = as_tensor(X, "X", ndim=2, dtype=torch.float64)
+    n, d = Xt.shape
+    yt = as_tensor(y, "y", shape=(n,), dtype=torch.float64)
+    check_labels_pm1(yt, "y")
+    Wt = as_tensor(W, "W", shape=(None, d), dtype=torch.float64)
+    b = check_int(batch_size, "batch_size", min_value=1, max_value=n)
+    m = check_int(n_batches, "n_batches", min_value=2)
+    XY = Xt * yt[:, None]                                   # rows y_i x_i
+    s = torch.sigmoid(-(Wt @ XY.T))                          # (chains, n) = f(w; z_i)
+    per_example = (s * (s - 1))[:, :, None] * XY[None]       # (chains, n, d): grad of f(w; z_i)
+    full = per_example.mean(1, keepdim=True)                 # (chains, 1, d)
+    gen = torch.Generator().manual_seed(check_int(seed, "seed"))
+    idx = torch.rand(m, n, generator=gen).argsort(1)[:, :b]   # (m, b): minibatches without replacement
+    g_batch = per_example[:, idx].mean(2)                    # (chains, m, d)
+    return (((g_batch - full) ** 2).sum(2).mean(1) / d).numpy()

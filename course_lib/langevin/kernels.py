@@ -35,6 +35,9 @@ __all__ = [
     "double_well_grad",
     "banana",
     "banana_grad",
+    "TILT",
+    "tilted_double_well",
+    "tilted_double_well_grad",
     "langevin_loop",
     "sgld",
     "sgld_run",
@@ -48,14 +51,18 @@ __all__ = [
 
 DOUBLE_WELL_BARRIER = 1.0  # U(0) - U(+-1) for U(x) = (x^2 - 1)^2
 DIVERGENCE_BOUND = 1e6  # |x| beyond this counts as diverged (the drift is superlinear)
+TILT = 0.7  # the tilt a of the tilted double well U(x) = (x^2 - 1)^2 + a x used by lecture 07
 
 
 # ---------------------------------------------------------------------------------------
 # potentials: (chains, dim) -> (chains,) and their gradients (chains, dim) -> (chains, dim)
 # ---------------------------------------------------------------------------------------
 def _points(x, dim: int) -> torch.Tensor:
-    # finite=False: a potential may legitimately be evaluated far out; shape/dtype are checked
-    return as_tensor(x, "x", shape=(None, dim), finite=False)
+    # finite=False: a potential may legitimately be evaluated far out; shape/dtype are checked.
+    # as_tensor reads a tensor that requires grad as its value; a potential keeps the graph, so
+    # that autograd (gradients, Hessians) sees through it
+    t = as_tensor(x, "x", shape=(None, dim), finite=False)
+    return x if isinstance(x, torch.Tensor) and x.requires_grad and x.is_floating_point() else t
 
 
 def double_well(x) -> torch.Tensor:
@@ -87,6 +94,22 @@ def banana_grad(x) -> torch.Tensor:
     torch.mul(a, 4 * a * a - 4 - r4, out=out[:, 0])  # 4x(x^2 - 1) - 4x(y - x^2/2)
     out[:, 1] = r4
     return out
+
+
+def tilted_double_well(x, tilt: float = TILT) -> torch.Tensor:
+    r"""$U(x) = (x^2-1)^2 + a\,x$ (``a = tilt``): for $a > 0$ the left well is the global
+    minimum and the right one a local minimum (two wells while $|a| < 8/(3\sqrt3) \approx 1.54$);
+    ``x`` is (chains, 1)."""
+    x = _points(x, 1)
+    tilt = check_in_range(tilt, "tilt", -1.5, 1.5)
+    return (x[:, 0] ** 2 - 1) ** 2 + tilt * x[:, 0]
+
+
+def tilted_double_well_grad(x, tilt: float = TILT) -> torch.Tensor:
+    r"""$U'(x) = 4x(x^2-1) + a$ for ``x`` of shape (chains, 1): the tilt adds a constant force $-a$."""
+    x = _points(x, 1)
+    tilt = check_in_range(tilt, "tilt", -1.5, 1.5)
+    return 4 * x * (x * x - 1) + tilt
 
 
 # ---------------------------------------------------------------------------------------

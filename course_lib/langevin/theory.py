@@ -15,7 +15,15 @@ import torch
 
 from course_lib.core.validate import as_tensor, check_callable, check_in_range, check_int, check_positive
 
-__all__ = ["kramers_rate", "mfpt_rate", "stability_bound", "pac_bayes_bound"]
+__all__ = [
+    "kramers_rate",
+    "mfpt_rate",
+    "tilted_well_critical_points",
+    "stability_bound",
+    "pac_bayes_kl",
+    "pac_bayes_confidence",
+    "pac_bayes_bound",
+]
 
 
 # ---------------------------------------------------------------------------------------
@@ -51,6 +59,16 @@ def mfpt_rate(U: Callable, beta, core: float = 0.5, lo: float = -3.0, n_grid: in
                          f"(exp(beta*U) over/underflows); use the Kramers formula for large beta")
     return 1.0 / tau
 
+
+def tilted_well_critical_points(tilt: float) -> tuple[float, float, float]:
+    r"""Critical points of $U(x) = (x^2-1)^2 + a x$: the roots of $U'(x) = 4x^3 - 4x + a$, returned as
+    ``(x_global, x_saddle, x_local)`` (the global minimum, the barrier top, the other minimum).
+    Needs $|a| < 8/(3\sqrt3)$ for two wells."""
+    a = check_in_range(tilt, "tilt", -1.5, 1.5)
+    roots = np.sort(np.roots([4.0, 0.0, -4.0, a]).real)
+    lo, mid, hi = (float(r) for r in roots)
+    U = [(r * r - 1) ** 2 + a * r for r in (lo, hi)]
+    return (lo, mid, hi) if U[0] <= U[1] else (hi, mid, lo)
 
 
 # ---------------------------------------------------------------------------------------
@@ -90,19 +108,21 @@ def stability_bound(step_sizes, beta: float, n: int, L: float, C: float = 1.0, c
     return const * C / n * (np.minimum(k, k0) + L * np.sqrt(beta * tail))
 
 
-def pac_bayes_bound(step_sizes, grad_sq, beta: float, lam: float, n: int, C: float = 1.0,
-                    delta: float = 0.05) -> np.ndarray:
-    r"""Mou, Wang, Zhai & Zheng (2018), Theorem 2 (PAC-Bayes, $\ell_2$-regularized ERM), along the run.
+def pac_bayes_kl(step_sizes, grad_sq, beta: float, lam: float = 0.0, decay: bool = False) -> np.ndarray:
+    r"""The KL term of the PAC-Bayes bound along the run, after each step k = 1..N.
 
-    Paper: with prior = initial law $N(0, I/(\lambda\beta))$ and $T_k = \sum_{j\le k}\eta_j$,
-    $$\mathrm{gen} \le O\!\Big(\sqrt{\tfrac{\beta}{n}\textstyle\sum_{k=1}^{N}\eta_k\,
-      e^{-\lambda(T_N-T_k)/2}\,\mathbb E\|g_k\|^2}\Big),\quad g_k = \nabla F_S(w_k)\ \text{(data term)}.$$
-    **Constants used here**: the McAllester-Maurer PAC-Bayes inequality (Maurer 2004) for a loss
-    in $[0, C]$, with probability $\ge 1-\delta$,
-    $\mathrm{gen} \le C\sqrt{(\mathrm{KL} + \ln(2\sqrt n/\delta))/(2n)}$, and
-    $\mathrm{KL} \le \frac\beta4\sum_k \eta_k e^{-\lambda(T_N-T_k)/2}\mathbb E\|g_k\|^2$:
-    the 1/4 is the exact KL of one Gaussian step ($\eta^2\|g\|^2 / (2\cdot 2\eta/\beta)$), the decay
-    factor is the paper's.  ``delta = 0.05``.  Returns the bound after each step k = 1..N.
+    **Without the decay** (``decay=False``, what the lecture derives): SGLD on
+    $F_S + \frac\lambda2\|w\|^2$ and the data-free chain (drift $-\lambda w$ only, same noise,
+    same start $N(0, I/(\lambda\beta))$) take Gaussian steps of variance $2\eta_k/\beta$ whose means
+    differ by $\eta_k g_k$; one step's KL is $\|\eta_k g_k\|^2/(2\cdot 2\eta_k/\beta) = \frac\beta4\eta_k\|g_k\|^2$,
+    and the chain rule gives $\mathrm{KL}_N \le \frac\beta4\sum_{k\le N}\eta_k\,\mathbb E\|g_k\|^2$
+    against the data-free chain's law at step N (a valid, data-independent prior).
+
+    **With the decay** (``decay=True``): Mou et al. (2018, Thm 2) multiply the k-th term by
+    $e^{-\lambda(T_N-T_k)/2}$, $T_k = \sum_{j\le k}\eta_j$.  Their condition: the objective is the
+    $\ell_2$-regularized $F_S + \frac\lambda2\|w\|^2$ and the prior is $N(0, I/(\lambda\beta))$, the Gibbs
+    law of the regularizer with the *same* $\lambda$; the factor comes from their continuous-time
+    argument, not from the chain rule above.  ``lam`` is that $\lambda$ (ignored without decay).
     """
     e = _step_sizes(step_sizes)
     g = as_tensor(grad_sq, "grad_sq", shape=(len(e),), dtype=torch.float64).numpy()
@@ -110,20 +130,49 @@ def pac_bayes_bound(step_sizes, grad_sq, beta: float, lam: float, n: int, C: flo
         raise ValueError("grad_sq: must be >= 0")
     beta = check_positive(beta, "beta")
     lam = check_positive(lam, "lam", allow_zero=True)
-    n = check_int(n, "n", min_value=1)
-    C = check_positive(C, "C")
-    delta = check_in_range(delta, "delta", 0.0, 1.0, closed=False)
-    # KL_N = beta/4 * sum_{k<=N} eta_k exp(-lam (T_N - T_k)/2) g_k for every N, by the recursion
-    # KL_k = KL_{k-1} exp(-lam eta_k / 2) + beta/4 eta_k g_k (a running sum of e^{lam T_k/2}
-    # terms would overflow once lam T_N / 2 > ~709)
+    if not isinstance(decay, bool):
+        raise TypeError(f"decay: expected True or False, got {decay!r}")
+    terms = beta / 4 * e * g
+    if not decay:
+        return np.cumsum(terms)
+    # KL_N = sum_{k<=N} terms_k exp(-lam (T_N - T_k)/2) for every N, by the recursion
+    # KL_k = KL_{k-1} exp(-lam eta_k / 2) + terms_k (a running sum of e^{lam T_k/2} terms would
+    # overflow once lam T_N / 2 > ~709)
     kl = np.empty_like(e)
     acc = 0.0
-    decay = np.exp(-lam * e / 2)
+    factor = np.exp(-lam * e / 2)
     for k in range(len(e)):  # a scalar recursion along one run, not a loop over runs
-        acc = acc * decay[k] + beta / 4 * e[k] * g[k]
+        acc = acc * factor[k] + terms[k]
         kl[k] = acc
-    bound = C * np.sqrt((kl + math.log(2 * math.sqrt(n) / delta)) / (2 * n))
+    return kl
+
+
+def pac_bayes_confidence(n: int, delta: float = 0.05) -> float:
+    r"""The confidence term $\ln(2\sqrt n/\delta)$ of the McAllester-Maurer PAC-Bayes inequality
+    (Maurer 2004): it depends on $n$ and $\delta$ only, never on the labels."""
+    n = check_int(n, "n", min_value=1)
+    delta = check_in_range(delta, "delta", 0.0, 1.0, closed=False)
+    return math.log(2 * math.sqrt(n) / delta)
+
+
+def pac_bayes_bound(step_sizes, grad_sq, beta: float, lam: float, n: int, C: float = 1.0,
+                    delta: float = 0.05, decay: bool = True) -> np.ndarray:
+    r"""Mou, Wang, Zhai & Zheng (2018), Theorem 2 (PAC-Bayes, $\ell_2$-regularized ERM), along the run.
+
+    Paper: with prior = initial law $N(0, I/(\lambda\beta))$ and $T_k = \sum_{j\le k}\eta_j$,
+    $$\mathrm{gen} \le O\!\Big(\sqrt{\tfrac{\beta}{n}\textstyle\sum_{k=1}^{N}\eta_k\,
+      e^{-\lambda(T_N-T_k)/2}\,\mathbb E\|g_k\|^2}\Big),\quad g_k = \nabla F_S(w_k)\ \text{(data term)}.$$
+    **Constants used here**: the McAllester-Maurer PAC-Bayes inequality (Maurer 2004) for a loss
+    in $[0, C]$, with probability $\ge 1-\delta$,
+    $\mathrm{gen} \le C\sqrt{(\mathrm{KL} + \ln(2\sqrt n/\delta))/(2n)}$, with the KL term of
+    :func:`pac_bayes_kl` (the 1/4 is the exact KL of one Gaussian step; ``decay`` chooses whether
+    the paper's factor $e^{-\lambda(T_N-T_k)/2}$ is applied) and the confidence term of
+    :func:`pac_bayes_confidence`.  ``delta = 0.05``.  Returns the bound after each step k = 1..N.
+    """
+    kl = pac_bayes_kl(step_sizes, grad_sq, beta, lam, decay=decay)
+    C = check_positive(C, "C")
+    conf = pac_bayes_confidence(n, delta)
+    bound = C * np.sqrt((kl + conf) / (2 * check_int(n, "n", min_value=1)))
     if not np.isfinite(bound).all():
         raise ValueError("grad_sq: the bound is not finite (gradient norms too large for float64)")
     return bound
-

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from course_lib.langevin.experiments import StationaryGrid, stationary_grid
+from course_lib.langevin.experiments import StationaryGrid, TiltedWell, stationary_grid
 from course_lib.langevin.kernels import ks_critical
 from course_lib.ui.plotting import COLORS, figure, figure_widget
 from course_lib.ui.widgets import WidgetUI
@@ -21,7 +21,9 @@ __all__ = [
     "banana_figure",
     "step_size_figure",
     "arrhenius_figure",
+    "tilted_well_figure",
     "bounds_figure",
+    "bound_terms_figure",
     "build_gibbs_widget",
 ]
 
@@ -78,6 +80,34 @@ def arrhenius_figure(betas, rates, counts, exact, kramers) -> go.Figure:
     fig.add_scatter(x=b, y=r, mode="markers", name="SGLD chains", error_y=dict(type="data", array=r / np.sqrt(c)))
     fig.add_scatter(x=b, y=_np(exact), mode="lines", name="exact (mean first-passage time)")
     fig.add_scatter(x=b, y=_np(kramers), mode="lines", line_dash="dash", name="Kramers")
+    return fig
+
+
+def tilted_well_figure(T: TiltedWell) -> go.Figure:
+    """Section 3: the measured mass in the global minimum's well (Wilson intervals) against the Gibbs mass."""
+    if not isinstance(T, TiltedWell):
+        raise TypeError(f"T: expected a TiltedWell, got {type(T).__name__}")
+    fig = figure("Large β concentrates the chains on the global minimum, as the Gibbs law says",
+                 "inverse temperature β", "fraction in the global minimum's well", xaxis_type="log")
+    err = dict(type="data", symmetric=False, array=T.interval[:, 1] - T.mass, arrayminus=T.mass - T.interval[:, 0])
+    fig.add_scatter(x=T.betas, y=T.mass, mode="markers", error_y=err,
+                    name=f"SGLD, {T.n_chains:,} chains per β, started in the higher well")
+    fig.add_scatter(x=T.betas, y=T.gibbs_mass, mode="lines", name="Gibbs mass (quadrature)")
+    return fig
+
+
+def bound_terms_figure(rows) -> go.Figure:
+    """Section 4: the two terms under the PAC-Bayes square root, per (n, label set).
+
+    ``rows``: (n, label-set name, KL term, confidence term) tuples.
+    """
+    rows = list(rows)
+    names = [f"n = {n}, {name}" for n, name, _, _ in rows]
+    fig = figure("The confidence term ln(2√n/δ), not the data's KL, makes up most of the bound",
+                 "run", "term under the square root (nats)")
+    fig.add_bar(x=names, y=[r[2] for r in rows], name="KL term (β/4) Σ η‖g‖²")
+    fig.add_bar(x=names, y=[r[3] for r in rows], name="confidence term ln(2√n/δ)")
+    fig.update_layout(barmode="stack")
     return fig
 
 

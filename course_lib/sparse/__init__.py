@@ -15,17 +15,23 @@ Every name below keeps its old path: ``from course_lib import sparse; sparse.fis
 """
 from __future__ import annotations
 
-from course_lib.sparse.exercises import exercise_ista_step, exercise_soft_threshold
+from course_lib.sparse.exercises import exercise_ista_step, exercise_soft_threshold, prediction_transition
 from course_lib.sparse.experiments import (
+    clopper_pearson,
     compare_with_sklearn,
+    erc_experiment,
+    loglog_slope,
     multilayer_experiment,
     phase_diagram,
+    rate_experiment,
     recovery_experiment,
     transition_point,
+    transition_test,
 )
 from course_lib.sparse.kernels import (
     basis_pursuit,
     coherence_sparsity_bound,
+    exact_recovery_coefficient,
     fista,
     gaussian_dictionary,
     ista,
@@ -44,6 +50,7 @@ from course_lib.sparse.kernels import (
     spectral_dictionary,
     thresholding,
     two_layer_dictionaries,
+    uniform_spectrum_problem,
 )
 from course_lib.sparse.widget import build_sparse_coding_widget
 
@@ -59,6 +66,7 @@ __all__ = [
     "thresholding",
     "mutual_coherence",
     "coherence_sparsity_bound",
+    "exact_recovery_coefficient",
     "l1_statistical_dimension",
     "l1_transition_curve",
     "l1_transition_sparsity",
@@ -66,14 +74,21 @@ __all__ = [
     "relu_network",
     "gaussian_dictionary",
     "spectral_dictionary",
+    "uniform_spectrum_problem",
     "sparse_codes",
     "recovery_experiment",
     "phase_diagram",
     "transition_point",
+    "clopper_pearson",
+    "transition_test",
+    "erc_experiment",
+    "loglog_slope",
+    "rate_experiment",
     "two_layer_dictionaries",
     "multilayer_experiment",
     "compare_with_sklearn",
     "build_sparse_coding_widget",
     "exercise_soft_threshold",
     "exercise_ista_step",
+    "prediction_transition",
 ]

@@ -2,7 +2,11 @@
 
 * :func:`recovery_experiment` -- exact recovery by l1, OMP and thresholding over cells (m, s);
   :func:`phase_diagram` lays a (delta, rho) grid out as such cells; :func:`transition_point`
-  reads a success curve's 50 % point.
+  reads a success curve's 50 % point; :func:`transition_test` counts l1's successes at the
+  sparsities the theory's transition fixes, with exact :func:`clopper_pearson` bounds;
+  :func:`erc_experiment` checks OMP where Tropp's exact recovery condition guarantees it.
+* :func:`rate_experiment` -- ISTA and FISTA on :func:`uniform_spectrum_problem`, where their
+  O(1/k) and O(1/k^2) rates are tight, with the fitted log-log slopes (:func:`loglog_slope`).
 * :func:`multilayer_experiment` -- layered thresholding (the ReLU forward pass) against layered
   basis pursuit on a two-layer sparse model.
 * :func:`compare_with_sklearn` -- our batched FISTA against scikit-learn's ``Lasso`` (also the
@@ -18,12 +22,14 @@ import numpy as np
 import torch
 
 from course_lib.core.device import generator, get_device
-from course_lib.core.validate import as_tensor, check_int, check_positive
+from course_lib.core.validate import as_tensor, check_in_range, check_int, check_positive
 from course_lib.sparse.kernels import (
     basis_pursuit,
     coherence_sparsity_bound,
+    exact_recovery_coefficient,
     fista,
     gaussian_dictionary,
+    ista,
     lasso_duality_gap,
     lasso_objective,
     layered_thresholding,
@@ -32,12 +38,18 @@ from course_lib.sparse.kernels import (
     sparse_codes,
     thresholding,
     two_layer_dictionaries,
+    uniform_spectrum_problem,
 )
 
 __all__ = [
     "recovery_experiment",
     "phase_diagram",
     "transition_point",
+    "clopper_pearson",
+    "transition_test",
+    "erc_experiment",
+    "loglog_slope",
+    "rate_experiment",
     "multilayer_experiment",
     "compare_with_sklearn",
 ]
@@ -162,6 +174,103 @@ def transition_point(sparsities, rate, n_trials: int) -> tuple[float, float]:
         raise ValueError(f"rate: expected one rate per sparsity, shape {s.shape}, got {r.shape}")
     n_trials = check_int(n_trials, "n_trials", min_value=1)
     return s[0] - 0.5 + r.sum(), np.sqrt((r * (1 - r)).sum() / n_trials)
+
+
+def clopper_pearson(k: int, n_trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    r"""Exact one-sided binomial bounds for a success probability $p$ from $k$ successes in
+    ``n_trials`` (Clopper & Pearson 1934): ``lower`` with $P(p \ge \text{lower}) \ge$ ``confidence``
+    and ``upper`` with $P(p \le \text{upper}) \ge$ ``confidence`` (each one-sided)."""
+    from scipy.special import betaincinv
+
+    n_trials = check_int(n_trials, "n_trials", min_value=1)
+    k = check_int(k, "k", min_value=0, max_value=n_trials)
+    confidence = check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
+    alpha = 1.0 - confidence
+    lower = 0.0 if k == 0 else float(betaincinv(k, n_trials - k + 1, alpha))
+    upper = 1.0 if k == n_trials else float(betaincinv(k + 1, n_trials - k, 1.0 - alpha))
+    return lower, upper
+
+
+def transition_test(n: int, m: int, s_star: float, n_trials: int, *, shift: float = 3.0, window: float = 1.5,
+                    confidence: float = 0.95, seed: int = 0, device=None) -> dict:
+    r"""l1 exact recovery at the four sparsities that the predicted 50 % point ``s_star`` fixes
+    *before* the run: ``below`` $= \lfloor s^\star - \text{shift}\rfloor$, ``inner_below``
+    $= \lfloor s^\star - \text{window}\rfloor$, ``inner_above`` $= \lceil s^\star + \text{window}\rceil$,
+    ``above`` $= \lceil s^\star + \text{shift}\rceil$; ``n_trials`` fresh problems each ($\pm1$ codes,
+    one batch).  Returns, per point, ``s``, successes ``k``, ``n`` and the one-sided exact bounds
+    ``lower``/``upper`` (:func:`clopper_pearson`)."""
+    n = check_int(n, "n", min_value=2)
+    m = check_int(m, "m", min_value=1, max_value=n - 1)
+    s_star = check_in_range(s_star, "s_star", 0.0, float(m))
+    n_trials = check_int(n_trials, "n_trials", min_value=1)
+    shift = check_positive(shift, "shift")
+    window = check_in_range(window, "window", 0.0, shift)
+    points = {"below": math.floor(s_star - shift), "inner_below": math.floor(s_star - window),
+              "inner_above": math.ceil(s_star + window), "above": math.ceil(s_star + shift)}
+    if points["below"] < 1 or points["above"] > m:
+        raise ValueError(f"s_star: s* ± shift = {s_star:.2f} ± {shift} leaves the range [1, m = {m}]")
+    ss = np.array(list(points.values()))
+    res = recovery_experiment(n, m, ss, n_trials, seed=seed, methods=("l1",), amplitudes="sign", device=device)
+    counts = res["success"]["l1"].sum(1).tolist()
+    out = {}
+    for (name, s), k in zip(points.items(), counts):
+        lower, upper = clopper_pearson(int(k), n_trials, confidence)
+        out[name] = {"s": int(s), "k": int(k), "n": n_trials, "lower": lower, "upper": upper}
+    return out
+
+
+def erc_experiment(n: int, m: int, sparsity: int, n_trials: int, *, seed: int = 0, device=None) -> dict:
+    r"""OMP and one-shot thresholding on ``n_trials`` problems ($\pm1$ codes) with Tropp's exact
+    recovery coefficient of each support (:func:`~course_lib.sparse.kernels.exact_recovery_coefficient`).
+    ``covered``: problems with ERC < 1, where OMP must recover (Tropp 2004, Thm 3.1).
+    Returns ``erc``, ``covered`` and the successes of ``omp`` and ``thresholding``, each (n_trials,)."""
+    res = recovery_experiment(n, m, sparsity, n_trials, seed=seed, methods=("omp", "thresholding"),
+                              amplitudes="sign", device=device)
+    erc = exact_recovery_coefficient(res["D"], res["x"])
+    return {"erc": erc, "covered": erc < 1, "omp": res["success"]["omp"].reshape(-1),
+            "thresholding": res["success"]["thresholding"].reshape(-1)}
+
+
+def loglog_slope(k, gap, k_range: tuple[int, int]) -> float:
+    r"""Least-squares slope of $\log(\text{gap}_k)$ against $\log k$ over ``k_range`` = (k1, k2),
+    inclusive; ``gap[i]`` belongs to ``k[i]``."""
+    k = np.asarray(k, dtype=float)
+    g = np.asarray(gap.cpu() if isinstance(gap, torch.Tensor) else gap, dtype=float)
+    if g.shape != k.shape or k.ndim != 1:
+        raise ValueError(f"gap: expected one value per k, shape {k.shape}, got {g.shape}")
+    k1, k2 = (check_int(v, "k_range", min_value=1) for v in k_range)
+    sel = (k >= k1) & (k <= k2)
+    if sel.sum() < 2 or k2 <= k1:
+        raise ValueError(f"k_range: needs at least two iterations of k inside [{k1}, {k2}]")
+    if not np.all(g[sel] > 0):
+        raise ValueError("gap: must be > 0 inside k_range (a log-log fit)")
+    return float(np.polyfit(np.log(k[sel]), np.log(g[sel]), 1)[0])
+
+
+def rate_experiment(n: int = 200, n_iter: int = 200, k_range: tuple[int, int] = (20, 200), *,
+                    lam_min: float = 1e-6, seed: int = 0, device=None) -> dict:
+    r"""ISTA and FISTA ($\beta = 0$, $L = 1$) from $x_0 = 0$ on :func:`uniform_spectrum_problem`, where
+    $F^\star = 0$: the gaps $F(x_k)$, $k = 1..$``n_iter``, their fitted log-log slopes over ``k_range``
+    and the theory's gaps $1/(2(2k+1))$ (ISTA, exact for the continuous spectrum) and $2/k^2$ (FISTA,
+    the ODE limit of Su, Boyd & Candes 2016), with the ISTA theory's slope over the same range."""
+    n_iter = check_int(n_iter, "n_iter", min_value=2)
+    D, x_star, y = uniform_spectrum_problem(n, lam_min, seed=seed, device=device)
+    _, F_ista = ista(D, y, 0.0, n_iter, L=1.0, history=True)
+    _, F_fista = fista(D, y, 0.0, n_iter, L=1.0, history=True)
+    k = np.arange(1, n_iter + 1)
+    theory_ista, theory_fista = 1.0 / (2.0 * (2.0 * k + 1.0)), 2.0 / k.astype(float) ** 2
+    return {
+        "k": k,
+        "gap_ista": F_ista[1:].cpu().numpy(),
+        "gap_fista": F_fista[1:].cpu().numpy(),
+        "theory_ista": theory_ista,
+        "theory_fista": theory_fista,
+        "slope_ista": loglog_slope(k, F_ista[1:], k_range),
+        "slope_fista": loglog_slope(k, F_fista[1:], k_range),
+        "theory_slope_ista": loglog_slope(k, theory_ista, k_range),
+        "k_range": tuple(k_range),
+        "R2": float((x_star**2).sum()),
+    }
 
 
 # ----------------------------------------------------------------------------- two-layer model

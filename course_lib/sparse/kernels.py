@@ -23,7 +23,7 @@ import torch
 
 from course_lib.core.device import generator, get_device
 from course_lib.core.progress import progress as progress_bar
-from course_lib.core.validate import Diverged, as_tensor, check_int, check_positive, per_batch
+from course_lib.core.validate import Diverged, as_tensor, check_in_range, check_int, check_positive, per_batch
 
 __all__ = [
     "soft_threshold",
@@ -37,6 +37,7 @@ __all__ = [
     "thresholding",
     "mutual_coherence",
     "coherence_sparsity_bound",
+    "exact_recovery_coefficient",
     "l1_statistical_dimension",
     "l1_transition_curve",
     "l1_transition_sparsity",
@@ -44,6 +45,7 @@ __all__ = [
     "relu_network",
     "gaussian_dictionary",
     "spectral_dictionary",
+    "uniform_spectrum_problem",
     "sparse_codes",
     "two_layer_dictionaries",
 ]
@@ -373,6 +375,39 @@ def coherence_sparsity_bound(mu) -> torch.Tensor:
     return 0.5 * (1.0 + 1.0 / mu)
 
 
+def exact_recovery_coefficient(D, x) -> torch.Tensor:
+    r"""Tropp's exact recovery coefficient $\max_{j\notin S}\|D_S^{+} d_j\|_1$ of the support
+    $S = \{i: x_i \ne 0\}$ (unit-norm atoms).  When it is $< 1$ (the *exact recovery condition*),
+    OMP and basis pursuit recover every code supported on $S$ (Tropp 2004, Thms 3.1 and 3.3).
+
+    ``D`` (m, n) or one dictionary per signal (batch, m, n); ``x`` (n,) or codes (n, batch).
+    Returns a 0-d tensor, or (batch,).  The support must be nonempty, with linearly independent atoms."""
+    D = _dictionary(D, batched=True)
+    m, n = D.shape[-2:]
+    x = as_tensor(x, "x", ndim=(1, 2), dtype=D.dtype, device=D.device)
+    single = x.ndim == 1
+    x = x[:, None] if single else x
+    if x.shape[0] != n:
+        raise ValueError(f"x: expected {n} rows (one per atom), got shape {tuple(x.shape)}")
+    B = x.shape[1]
+    if D.ndim == 3 and D.shape[0] != B:
+        raise ValueError(f"x: {B} codes but {D.shape[0]} dictionaries in D")
+    support = (x != 0).T  # (B, n)
+    size = support.sum(1)
+    if bool((size == 0).any()) or bool((size >= n).any()):
+        raise ValueError(f"x: every support needs between 1 and {n - 1} nonzeros")
+    Db = D.expand(B, m, n) if D.ndim == 2 else D
+    Dn = Db / Db.norm(dim=1, keepdim=True)
+    out = torch.empty(B, dtype=D.dtype, device=D.device)
+    for s in torch.unique(size).tolist():  # one batched least-squares solve per support size
+        idx = torch.nonzero(size == s)[:, 0]
+        order = torch.argsort((~support[idx]).to(torch.int8), dim=1, stable=True)  # the support first
+        cols = torch.gather(Dn[idx], 2, order[:, None, :].expand(-1, m, -1))
+        coef = torch.linalg.lstsq(cols[..., :s], cols[..., s:]).solution  # D_S^+ d_j for every j outside S
+        out[idx] = coef.abs().sum(1).amax(1)
+    return out[0] if single else out
+
+
 # ----------------------------------------------------------------------------- l1 phase transition theory
 def l1_statistical_dimension(rho) -> np.ndarray:
     r"""$\psi(\rho) = \inf_{\tau\ge0}\,\rho(1+\tau^2) + (1-\rho)\,\mathbb E(|g|-\tau)_+^2$: the
@@ -500,6 +535,32 @@ def spectral_dictionary(m: int, n: int, decay: float = 0.5, *, seed: int = 0, de
     V, _ = torch.linalg.qr(torch.randn(n, m, generator=g, device=dev, dtype=dtype))
     sv = torch.arange(1, m + 1, device=dev, dtype=dtype) ** (-decay)
     return (U * sv) @ V.T
+
+
+def uniform_spectrum_problem(n: int = 200, lam_min: float = 1e-6, *, seed: int = 0, device=None,
+                             dtype=torch.float64) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""A least-squares problem ($\beta = 0$) on which ISTA's $O(1/k)$ and FISTA's $O(1/k^2)$ are tight.
+
+    $D = U\,\mathrm{diag}(\sqrt{\lambda_j})\,V^\top$ (n, n) with random orthonormal $U, V$ and
+    eigenvalues $\lambda_j$ of $D^\top D$ log-spaced in [``lam_min``, 1] ($L = 1$); the solution
+    $x^\star = V c$ has $\lambda_j c_j^2 = w_j$, the quadrature weights of the uniform measure on
+    $(0, 1]$.  So from $x_0 = 0$ the error's spectral measure is uniform: gradient descent (ISTA) has
+    gap $\tfrac12\int_0^1 (1-\lambda)^{2k}d\lambda = 1/(2(2k+1))$, and Nesterov's method (FISTA)
+    approaches $2/k^2$ (Su, Boyd & Candes 2016, ODE limit), for $k \ll \lambda_{\min}^{-1/2}$.
+    Returns ``D``, ``x_star`` (n,) and ``y = D x_star`` ($F^\star = 0$, $F(0) = 1/2$)."""
+    n = check_int(n, "n", min_value=2)
+    lam_min = check_in_range(lam_min, "lam_min", 0.0, 1.0, closed=False)
+    dev = get_device(device)
+    g = generator(seed, dev)
+    lam = np.geomspace(lam_min, 1.0, n)
+    edges = np.concatenate([[0.0], np.sqrt(lam[1:] * lam[:-1]), [1.0]])
+    c = np.sqrt(np.diff(edges) / lam)  # lam * c^2 = the width of each eigenvalue's cell in (0, 1]
+    U, _ = torch.linalg.qr(torch.randn(n, n, generator=g, device=dev, dtype=dtype))
+    V, _ = torch.linalg.qr(torch.randn(n, n, generator=g, device=dev, dtype=dtype))
+    D = (U * torch.as_tensor(np.sqrt(lam), device=dev, dtype=dtype)) @ V.T
+    signs = torch.sign(torch.randn(n, generator=g, device=dev, dtype=dtype))
+    x_star = V @ (torch.as_tensor(c, device=dev, dtype=dtype) * signs)
+    return D, x_star, D @ x_star
 
 
 def sparse_codes(n: int, sparsity, *, seed: int = 0, amplitudes: str = "gaussian", device=None, dtype=torch.float64):

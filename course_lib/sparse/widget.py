@@ -21,6 +21,7 @@ __all__ = [
     "recovery_figure",
     "phase_diagram_figure",
     "convergence_figure",
+    "rate_figure",
     "multilayer_figure",
 ]
 
@@ -43,9 +44,11 @@ def prox_figure(z, betas, x_prox, x_brute, *, every: int = 8):
     return fig
 
 
-def recovery_figure(sparsities, rates: dict, s50: float, s50_theory: float, coherence_bound: float, *, n: int, m: int):
+def recovery_figure(sparsities, rates: dict, s50: float, s50_theory: float, coherence_bound: float, *, n: int, m: int,
+                    tests: dict | None = None):
     """Exact-recovery rate against sparsity, one curve per method, with the theoretical transition
-    and the (mean) coherence bound as vertical lines."""
+    and the (mean) coherence bound as vertical lines; ``tests`` (from
+    :func:`~course_lib.sparse.experiments.transition_test`) adds its points with their exact one-sided bounds."""
     fig = figure(f"ℓ1 recovers exactly up to s ≈ {s50:.0f} (theory {s50_theory:.1f}); coherence guarantees only s = 1",
                  f"sparsity s (nonzeros out of n = {n}, m = {m} measurements)", "exact recovery rate", height=400)
     for i, (k, r) in enumerate(rates.items()):
@@ -53,6 +56,13 @@ def recovery_figure(sparsities, rates: dict, s50: float, s50_theory: float, cohe
     fig.add_vline(x=s50_theory, line=dict(dash="dash", color="gray"), annotation_text="ALMT / Donoho–Tanner")
     fig.add_vline(x=coherence_bound, line=dict(dash="dot", color="black"), annotation_text="coherence bound",
                   annotation_position="bottom right")
+    if tests:
+        pts = list(tests.values())
+        r = np.array([p["k"] / p["n"] for p in pts])
+        fig.add_scatter(x=[p["s"] for p in pts], y=r, mode="markers", name=f"ℓ1 test points ({pts[0]['n']} trials)",
+                        marker=dict(color="black", symbol="diamond"),
+                        error_y=dict(type="data", array=np.array([p["upper"] for p in pts]) - r,
+                                     arrayminus=r - np.array([p["lower"] for p in pts])))
     return fig
 
 
@@ -84,6 +94,21 @@ def convergence_figure(F_ista, F_fista, F_ref, G_ref, bound_ista, bound_fista, *
                     line=dict(dash="dash", color=COLORS[0]))
     fig.add_scatter(x=kk, y=bound_fista[:, problem].cpu().numpy(), name="2L‖x*‖²/(k+1)²",
                     line=dict(dash="dash", color=COLORS[1]))
+    return fig
+
+
+def rate_figure(results: dict):
+    """ISTA's and FISTA's gaps on the worst-case spectrum (log-log) with the theory's 1/(2(2k+1))
+    and 2/k², from :func:`~course_lib.sparse.experiments.rate_experiment`."""
+    k, (k1, k2) = results["k"], results["k_range"]
+    fig = figure(f"On the worst case the gaps fall as k^{results['slope_ista']:.2f} (ISTA) and "
+                 f"k^{results['slope_fista']:.2f} (FISTA), fitted over k = {k1}…{k2}", "iteration k",
+                 "objective gap F(x_k) − F* (log)",
+                 xaxis_type="log", yaxis_type="log", height=400)
+    for i, name in enumerate(("ista", "fista")):
+        fig.add_scatter(x=k, y=results[f"gap_{name}"], name=name.upper(), line=dict(color=COLORS[i]))
+    fig.add_scatter(x=k, y=results["theory_ista"], name="1/(2(2k+1))", line=dict(dash="dash", color=COLORS[0]))
+    fig.add_scatter(x=k, y=results["theory_fista"], name="2/k² (ODE limit)", line=dict(dash="dash", color=COLORS[1]))
     return fig
 
 

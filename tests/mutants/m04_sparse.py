@@ -1,0 +1,67 @@
+"""Mutants of lecture 04: plausible mistakes in the kernels its claims rest on."""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from tests.mutants import Mutant
+
+LECTURE = "04_sparse_coding_relu"
+
+
+def _half_beta(soft_threshold):
+    """S_{β/2}: the ½ of ½(x − z)² carried into the threshold (z − β/2 instead of z − β)."""
+    def mutant(z, beta):
+        half = beta / 2 if isinstance(beta, (int, float, torch.Tensor, np.ndarray)) else np.asarray(beta) / 2
+        return soft_threshold(z, half)
+    return mutant
+
+
+def _half_step(ista):
+    """ISTA with step 1/(2L): L doubled (‖D‖₂² counted twice, e.g. the Lipschitz constant of ‖y − Dx‖²)."""
+    def mutant(D, y, beta, n_iter, *, L=None, **kwargs):
+        L0 = L if L is not None else float(torch.linalg.matrix_norm(torch.as_tensor(D), ord=2)) ** 2
+        return ista(D, y, beta, n_iter, L=2 * L0, **kwargs)
+    return mutant
+
+
+def _no_momentum(fista):
+    """FISTA that never applies its momentum: every call runs plain ISTA (rate 1/k instead of 1/k²)."""
+    from course_lib.sparse import kernels
+
+    ista = kernels.ista
+    return lambda *args, **kwargs: ista(*args, **kwargs)
+
+
+def _with_momentum(ista):
+    """ISTA with the shared loop's ``accelerated`` flag stuck on: it runs FISTA (its first step is still ISTA's)."""
+    from course_lib.sparse import kernels
+
+    fista = kernels.fista
+    return lambda *args, **kwargs: fista(*args, **kwargs)
+
+
+def _no_residual_update(omp):
+    """OMP that correlates the atoms with y every step instead of the residual: one-shot thresholding."""
+    from course_lib.sparse import kernels
+
+    thresholding = kernels.thresholding
+    return lambda D, y, sparsity, **kwargs: thresholding(D, y, sparsity, **kwargs)
+
+
+MUTANTS = [
+    Mutant("soft_threshold_half_beta", "course_lib.sparse.kernels:soft_threshold", _half_beta,
+           "soft threshold at β/2 (a constant off by 2)"),
+    Mutant("ista_half_step", "course_lib.sparse.kernels:ista", _half_step,
+           "ISTA with step 1/(2L) (L doubled)"),
+    Mutant("ista_with_momentum", "course_lib.sparse.kernels:ista", _with_momentum,
+           "ISTA with FISTA's momentum left on (one shared loop, flag stuck): a 1/k² method sold as ISTA"),
+    Mutant("fista_no_momentum", "course_lib.sparse.kernels:fista", _no_momentum,
+           "FISTA without its momentum step: plain ISTA, rate 1/k"),
+    Mutant("transition_up_3", "course_lib.sparse.kernels:l1_transition_sparsity",
+           lambda f: lambda *a, **k: f(*a, **k) + 3, "the ℓ1 transition sparsity s* moved up by 3"),
+    Mutant("transition_down_3", "course_lib.sparse.kernels:l1_transition_sparsity",
+           lambda f: lambda *a, **k: f(*a, **k) - 3, "the ℓ1 transition sparsity s* moved down by 3"),
+    Mutant("omp_no_residual_update", "course_lib.sparse.kernels:omp", _no_residual_update,
+           "crippled OMP: picks atoms by correlation with y, never with the residual (= thresholding)"),
+]
