@@ -15,6 +15,7 @@ WIDGETS = Registry("widget", {
     "03 scattering: shift, dilation, J": "course_lib.scattering:build_scattering_widget",
     "04 sparse coding": "course_lib.sparse:build_sparse_coding_widget",
     "05 deep vs shallow approximation": "course_lib.approx:build_approximation_widget",
+    "06 generalization: label noise and margins": "course_lib.generalization:build_generalization_widget",
     "07 SGLD Gibbs limit": "course_lib.langevin:build_gibbs_widget",
     "08 mode connectivity": "course_lib.landscape:build_landscape_widget",
     "09 ADMM": "course_lib.admm:build_admm_widget",

@@ -15,7 +15,7 @@ from course_lib.catalog import WIDGETS
 
 ROOT = Path(__file__).resolve().parents[1]
 TOPICS = ("overview", "perceptron", "backprop", "sparse", "sparse_coding", "cnn", "langevin", "admm",
-          "scattering", "approx", "landscape")
+          "scattering", "approx", "landscape", "generalization")
 
 
 @pytest.fixture(scope="module")
