@@ -18,7 +18,7 @@ import torch
 
 from course_lib.core.exercises import Case, Exercise, Prediction
 from course_lib.core.stats import wilson_interval
-from course_lib.core.validate import as_tensor, check_in_range, check_int, check_positive
+from course_lib.core.validate import as_tensor, check_in_range, check_int, check_positive, check_steps
 
 __all__ = ["Winner", "ILSVRC_WINNERS", "RUNNER_UP_2014", "HUMAN_TOP5", "HUMAN_IMAGES", "IMAGENET", "COURSE_MAP",
            "ExpFit", "fit_exponential", "first_year_below", "RankCorrelation", "rank_correlation",
@@ -188,10 +188,14 @@ def human_interval(error_pct: float = HUMAN_TOP5, n_images: int = HUMAN_IMAGES, 
                    confidence: float = 0.95) -> tuple[float, float, tuple[int, ...]]:
     """Wilson interval (percent) of an error rate published rounded to ``decimals``: the union of the
     intervals of every error count k with round(100·k/n) = the published figure. Returns (low, high, ks)."""
-    check_in_range(error_pct, "error_pct", 0.0, 100.0)
+    error_pct = check_in_range(error_pct, "error_pct", 0.0, 100.0)
     n = check_int(n_images, "n_images", min_value=1)
     half = 0.5 * 10.0 ** -check_int(decimals, "decimals", min_value=0, max_value=6)
-    ks = tuple(k for k in range(n + 1) if abs(100.0 * k / n - error_pct) <= half + 1e-12)
+    check_steps(n * 2 * half / 100 + 1, "n_images", what="the error counts that round to error_pct")
+    check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
+    lo = max(0, math.floor(n * (error_pct - half) / 100) - 1)  # only counts near n * error_pct / 100 can round to it
+    hi = min(n, math.ceil(n * (error_pct + half) / 100) + 1)
+    ks = tuple(k for k in range(lo, hi + 1) if abs(100.0 * k / n - error_pct) <= half + 1e-12)
     if not ks:
         raise ValueError(f"error_pct: no count out of {n} rounds to {error_pct}")
     lows, highs = zip(*(wilson_interval(k, n, confidence) for k in ks))
@@ -201,6 +205,8 @@ def human_interval(error_pct: float = HUMAN_TOP5, n_images: int = HUMAN_IMAGES, 
 # -- drivers --------------------------------------------------------------------------------------
 def deep_era_fit(first_year: int = 2012, confidence: float = 0.95) -> ExpFit:
     """The exponential fit to the winners from ``first_year`` (AlexNet, 2012) on."""
+    first_year = check_int(first_year, "first_year", min_value=ILSVRC_WINNERS[0].year,
+                           max_value=ILSVRC_WINNERS[-3].year)  # at least 3 points for an interval
     era = [w for w in ILSVRC_WINNERS if w.year >= first_year]
     return fit_exponential([w.year for w in era], [w.top5_error for w in era], confidence)
 
@@ -215,6 +221,13 @@ def record_figure(fit: ExpFit, human: tuple[float, float]):
     """Winners' error (log scale), the fitted deep-era trend, and the human estimate with its interval."""
     from course_lib.ui.plotting import figure
 
+    if not isinstance(fit, ExpFit):
+        raise TypeError(f"fit: expected an ExpFit (from fit_exponential or deep_era_fit), got {type(fit).__name__}")
+    if isinstance(human, (str, bytes)) or not isinstance(human, (tuple, list)) or len(human) != 2:
+        raise TypeError(f"human: expected the interval (low, high) in percent, got {human!r:.60}")
+    human = (check_in_range(human[0], "human", 0.0, 100.0), check_in_range(human[1], "human", 0.0, 100.0))
+    if human[0] > human[1]:
+        raise ValueError(f"human: expected low <= high, got {human}")
     years = [w.year for w in ILSVRC_WINNERS]
     crossing = fit.crossing_year(HUMAN_TOP5)
     fig = figure(f"From 2012 the error fell by a factor {fit.annual_factor:.2f} a year and crossed the "
@@ -297,6 +310,8 @@ def prediction_first_year() -> Prediction:
 
 def prediction_halving_time(fit: ExpFit) -> Prediction:
     """Derive the halving time from the 2012 and 2017 figures alone; checked against the fit's interval."""
+    if not isinstance(fit, ExpFit):
+        raise TypeError(f"fit: expected an ExpFit (from fit_exponential or deep_era_fit), got {type(fit).__name__}")
     lo, hi = fit.halving_ci
     return Prediction(
         "Halving time of the deep-era error", fit.halving_years, abs_tol=(hi - lo) / 2, unit="years",

@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -19,7 +20,7 @@ import torch
 from scipy.optimize import linprog, minimize
 
 from course_lib.core.exercises import Case, Exercise, Prediction
-from course_lib.core.validate import as_tensor, check_bool, check_int, check_labels_pm1
+from course_lib.core.validate import as_tensor, check_bool, check_int, check_labels_pm1, check_memory, check_steps
 
 __all__ = ["PerceptronResult", "train_perceptron", "novikoff_bound", "max_margin", "linearly_separable",
            "best_linear_accuracy", "orthogonal_worst_case", "bit_patterns", "parity", "order_features",
@@ -45,8 +46,8 @@ class PerceptronResult:
 
 
 def _check_xy(X, y) -> tuple[torch.Tensor, torch.Tensor]:
-    X = as_tensor(X, "X", ndim=2, dtype=torch.float64)
-    y = as_tensor(y, "y", ndim=1, dtype=torch.float64)
+    X = as_tensor(X, "X", ndim=2, dtype=torch.float64).detach().cpu()
+    y = as_tensor(y, "y", ndim=1, dtype=torch.float64).detach().cpu()
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"y: expected {X.shape[0]} labels (one per row of X), got {y.shape[0]}")
     check_labels_pm1(y, "y")
@@ -67,6 +68,7 @@ def train_perceptron(X, y, epochs: int = 100, stop_when_separated: bool = True) 
     """
     X, y = _check_xy(X, y)
     epochs = check_int(epochs, "epochs", min_value=1)
+    check_steps(epochs * X.shape[0], "epochs", what="the perceptron's sample visits")
     stop_when_separated = check_bool(stop_when_separated, "stop_when_separated")
     Z = (augment(X) * y[:, None]).numpy()  # zᵢ = yᵢ x̃ᵢ: a mistake is w̃·zᵢ ≤ 0
     w = np.zeros(Z.shape[1])
@@ -176,7 +178,7 @@ def bit_patterns(n: int) -> torch.Tensor:
 
 
 def _check_bits(B, name: str = "B", ndim=2) -> torch.Tensor:
-    B = as_tensor(B, name, ndim=ndim, dtype=torch.float64)
+    B = as_tensor(B, name, ndim=ndim, dtype=torch.float64).detach().cpu()
     if not bool(((B == 0) | (B == 1)).all()):
         raise ValueError(f"{name}: expected entries 0 or 1")
     return B
@@ -192,6 +194,9 @@ def order_features(B, order: int) -> torch.Tensor:
     """Every product ∏_{i∈S} bᵢ over subsets S of size 1..``order`` (Minsky–Papert's masks): (N, F)."""
     B = _check_bits(B)
     order = check_int(order, "order", min_value=1, max_value=B.shape[1])
+    n_masks = sum(math.comb(B.shape[1], r) for r in range(1, order + 1))
+    check_steps(n_masks, "order", what="enumerating the masks")
+    check_memory(B.shape[0] * n_masks, "order", what="the mask features")
     cols = [B[:, list(S)].prod(dim=1) for r in range(1, order + 1) for S in combinations(range(B.shape[1]), r)]
     return torch.stack(cols, dim=1)
 
@@ -206,6 +211,9 @@ def local_features(images, window=(2, 2)) -> torch.Tensor:
     wh = check_int(window[0], "window", min_value=1, max_value=h)
     ww = check_int(window[1], "window", min_value=1, max_value=w)
     flat = images.reshape(images.shape[0], -1)
+    n_masks = (h - wh + 1) * (w - ww + 1) * (2 ** (wh * ww) - 1)  # an upper bound (windows overlap)
+    check_steps(n_masks, "window", what=f"enumerating the masks of {wh}x{ww} windows")
+    check_memory(images.shape[0] * n_masks, "window", what="the mask features")
     masks = set()
     for i in range(h - wh + 1):
         for j in range(w - ww + 1):
@@ -272,6 +280,8 @@ def minsky_papert_figures() -> tuple[torch.Tensor, list[str]]:
 def figures_text(images, names) -> str:
     """Binary images (N, h, w) side by side as text, ``#`` for black, ``·`` for white, under their ``names``."""
     images = _check_bits(images, "images", ndim=3)
+    if isinstance(names, str) or not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"names: expected a list of strings, got {names!r:.60}")
     if len(names) != images.shape[0]:
         raise ValueError(f"names: expected {images.shape[0]} names, got {len(names)}")
     width = max(images.shape[2], max(len(n) for n in names)) + 3

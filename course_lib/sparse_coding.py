@@ -12,6 +12,7 @@ gradient step on the dictionary, renormalising the atoms after every update.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import torch
@@ -23,9 +24,13 @@ from course_lib.core.validate import (
     Diverged,
     as_tensor,
     check_bool,
+    check_float_dtype,
     check_in_range,
     check_int,
+    check_memory,
     check_positive,
+    check_seed,
+    check_steps,
     per_batch,
 )
 
@@ -78,6 +83,9 @@ def natural_patches(
     size = check_int(size, "size", min_value=2, max_value=64)
     n = check_int(n, "n", min_value=1)
     whiten = check_bool(whiten, "whiten")
+    check_seed(seed)
+    check_float_dtype(dtype)
+    check_memory(3 * n * size * size, "n", what="the patches")
     dev = get_device(device)
     images = sample_photographs(torch.float64)
     images = [_whiten(im) if whiten else im - im.mean() for im in images]
@@ -167,6 +175,7 @@ def learn_dictionary(
     batch_size: int | None = None,
     return_history: bool = False,
     device=None,
+    tol: float | None = None,
 ):
     r"""Olshausen-Field sparse coding: minimise over $\Phi$ (unit columns) and $a$
     $E = \sum_j \tfrac12\|x_j - \Phi a_j\|^2 + \lambda \|a_j\|_1$ (O&F 1996, eq. 2-4 with S = |.|).
@@ -183,7 +192,10 @@ def learn_dictionary(
     scalar ``lam``, (L, d, K) and (L, K, n) for a vector.  With ``return_history`` also a dict:
     ``energy`` (n_iter[, L]), the mean energy per patch of every pass, each batch's energy taken
     right after its codes were inferred (the training loss of the pass, as in SGD), and
-    ``dictionaries`` (n_iter[, L], d, K), the atoms after every pass (to watch them converge).
+    ``dictionaries`` (n_iter[, L], d, K), the atoms after every pass (to watch them converge),
+    ``rel_change`` ([L]) the energy's relative change over the last pass, and ``n_iter`` the passes used.
+    ``tol``: stop once every energy changed by at most ``tol`` (relative) over a pass; ``n_iter`` is then
+    a budget, and a ``RuntimeWarning`` says when it ends first (histories are cut at the passes used).
     """
     dev = get_device(device)
     X = as_tensor(patches, "patches", ndim=2, device=dev, min_size=2)
@@ -193,10 +205,17 @@ def learn_dictionary(
     n_iter = check_int(n_iter, "n_iter", min_value=1)
     n_inner = check_int(n_inner, "n_inner", min_value=1)
     return_history = check_bool(return_history, "return_history")
+    tol = None if tol is None else check_positive(tol, "tol")
     lams, batched = per_batch(lam, "lam", allow_zero=True, dtype=X.dtype, device=dev)  # (L,)
     n, d = X.shape
     bs = n if batch_size is None else check_int(batch_size, "batch_size", min_value=1)
     L = lams.shape[0]
+    check_seed(seed)
+    sizes = {"n_atoms": K * (d + n), "n_iter": n_iter * (1 + (d * K if return_history else 0))}
+    check_memory(3 * L * (d * K + K * n) + L * n_iter * (1 + (d * K if return_history else 0)),
+                 max(sizes, key=sizes.get), itemsize=X.element_size(), what="the dictionaries, codes and history")
+    check_steps(n_iter * math.ceil(n / bs) * n_inner, "n_inner" if n_inner > n_iter else "n_iter",
+                what="learn_dictionary's inner steps")
     Xt = X.T.unsqueeze(0)  # (1, d, n), shared by all lambdas
     g = generator(seed, torch.device("cpu"))
     # start from K random patches plus a little noise (Mairal et al. 2010's initialisation)
@@ -206,25 +225,42 @@ def learn_dictionary(
     A = torch.zeros(L, K, n, dtype=X.dtype, device=dev)
     energy = torch.zeros(n_iter, L, dtype=X.dtype)
     snapshots = torch.zeros((n_iter, L, d, K) if return_history else (0,), dtype=X.dtype)
+    rel_change = torch.full((L,), math.nan, dtype=X.dtype)
+    track = return_history or tol is not None
     for it in range(n_iter):
         e_pass = torch.zeros(L, dtype=X.dtype, device=dev)
         for start in range(0, n, bs):
             sl = slice(start, min(start + bs, n))
             Xb = Xt[..., sl]
             Ab = _fista_codes(D, Xb, A[..., sl], lams, n_inner)
-            if return_history:
+            if track:
                 e_pass += 0.5 * ((Xb - D @ Ab) ** 2).sum((-2, -1)) + lams * Ab.abs().sum((-2, -1))
             D, Ab = dictionary_update(D, Xb, Ab, n_inner)
             if not bool(torch.isfinite(D).all()):
-                raise Diverged(f"learn_dictionary: non-finite atoms at iteration {it}")
+                raise Diverged(f"patches: non-finite atoms at iteration {it} (an atom collapsed to zero: try fewer "
+                               f"n_atoms or a smaller lam)")
             A[..., sl] = Ab
+        if track:
+            energy[it] = (e_pass / n).cpu()
+            if it > 0:
+                rel_change = (energy[it - 1] - energy[it]).abs() / energy[it - 1].abs().clamp_min(1e-300)
         if return_history:
-            energy[it], snapshots[it] = (e_pass / n).cpu(), D.cpu()
+            snapshots[it] = D.cpu()
+        if tol is not None and it > 0 and bool((rel_change <= tol).all()):
+            break
+    else:
+        if tol is not None:
+            warnings.warn(f"n_iter: dictionary learning used all {n_iter} passes; the energy still changed by "
+                          f"{float(rel_change.max()):.2e} over the last one (tol {tol:g})", RuntimeWarning,
+                          stacklevel=2)
+    passes = it + 1
+    energy, snapshots = energy[:passes], snapshots[:passes] if return_history else snapshots
     if not return_history:
         return (D, A) if batched else (D[0], A[0])
     if batched:
-        return D, A, {"energy": energy, "dictionaries": snapshots}
-    return D[0], A[0], {"energy": energy[:, 0], "dictionaries": snapshots[:, 0]}
+        return D, A, {"energy": energy, "dictionaries": snapshots, "rel_change": rel_change, "n_iter": passes}
+    return D[0], A[0], {"energy": energy[:, 0], "dictionaries": snapshots[:, 0], "rel_change": rel_change[0],
+                        "n_iter": passes}
 
 
 def dictionary_update(D, X, A, n_steps: int = 5) -> tuple[torch.Tensor, torch.Tensor]:
@@ -241,7 +277,7 @@ def dictionary_update(D, X, A, n_steps: int = 5) -> tuple[torch.Tensor, torch.Te
     D = as_tensor(D, "D", ndim=(2, 3))
     X = as_tensor(X, "X", ndim=D.ndim, dtype=D.dtype, device=D.device)
     A = as_tensor(A, "A", ndim=D.ndim, dtype=D.dtype, device=D.device)
-    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="dictionary_update")
     if X.shape[-2] != D.shape[-2]:
         raise ValueError(f"X: expected {D.shape[-2]} rows (one per pixel, like D), got {tuple(X.shape)}")
     if A.shape[-2:] != (D.shape[-1], X.shape[-1]) or A.shape[:-2] != D.shape[:-2]:
@@ -327,6 +363,9 @@ def spatial_spread(atoms) -> torch.Tensor:
 
 def _power_spectra(atoms, pad: int):
     img = _atoms_as_images(atoms)
+    if pad < img.shape[-1]:
+        raise ValueError(f"pad: must be >= the atom size {img.shape[-1]}, got {pad}")
+    check_memory(8 * img.shape[0] * pad * pad, "pad", itemsize=img.element_size(), what="the padded spectra")
     P = torch.fft.fft2(img, s=(pad, pad)).abs() ** 2  # (K, pad, pad)
     f = torch.fft.fftfreq(pad, dtype=img.dtype, device=img.device)
     fy, fx = torch.meshgrid(f, f, indexing="ij")
@@ -367,6 +406,8 @@ def grating_responses(
     n_phases = check_int(n_phases, "n_phases", min_value=2)
     pool = check_int(pool, "pool", min_value=0)
     s = img.shape[0]
+    check_memory(3 * n_phases * (2 * pool + 1) ** 2 * s * s, "pool" if (2 * pool + 1) ** 2 > n_phases else "n_phases",
+                 what="the gratings at every phase and shift")
     phases = torch.arange(n_phases, dtype=img.dtype) * 2 * math.pi / n_phases
     sh = torch.arange(-pool, pool + 1, dtype=img.dtype)
     r = torch.arange(s, dtype=img.dtype)
@@ -383,10 +424,12 @@ def grating_responses(
 def tile_atoms(atoms, n_cols: int | None = None, gap: float = float("nan")) -> torch.Tensor:
     """Mosaic (rows*(s+1)-1, cols*(s+1)-1) of the atoms, each scaled to max |value| 1,
     separated by ``gap`` (NaN draws as blank in a plotly heatmap)."""
-    img = _atoms_as_images(atoms)
+    img = _atoms_as_images(atoms).detach()
     K, s, _ = img.shape
-    cols = math.ceil(math.sqrt(K)) if n_cols is None else check_int(n_cols, "n_cols", min_value=1)
+    cols = math.ceil(math.sqrt(K)) if n_cols is None else check_int(n_cols, "n_cols", min_value=1, max_value=K)
     rows = math.ceil(K / cols)
+    if isinstance(gap, bool) or not isinstance(gap, (int, float, np.integer, np.floating)):
+        raise TypeError(f"gap: expected a number (NaN draws as blank), got {type(gap).__name__}")
     img = img / img.abs().flatten(1).max(1).values.clamp(min=1e-30)[:, None, None]
     out = torch.full((rows * (s + 1) - 1, cols * (s + 1) - 1), gap, dtype=img.dtype)
     for k in range(K):  # a display helper: K small images into one array

@@ -124,6 +124,18 @@ def test_activation_maximization_linear_closed_form():
     assert torch.allclose(x, Wl / 0.5, rtol=1e-3, atol=1e-3)
 
 
+def test_activation_maximization_tol_converges_or_warns():
+    """Issue 11: with a gradient-norm tolerance it reaches W / l2 at small l2, and warns when the budget ends first."""
+    W = torch.randn(2, 16, generator=torch.Generator().manual_seed(1))
+    phi = lambda x: (x * W).sum(-1)  # noqa: E731
+    for lam in (0.25, 4.0):
+        x = cnn.activation_maximization(phi, (2, 16), l2=lam, steps=3000, tol=1e-4)
+        assert float(((x - W / lam).norm(dim=1) / (W / lam).norm(dim=1)).max()) < 1e-3
+    with pytest.warns(RuntimeWarning, match="steps"):
+        cnn.activation_maximization(phi, (2, 16), l2=0.25, steps=300, tol=1e-4)
+    assert_rejects(cnn.activation_maximization, "tol", phi, (2, 16), tol=0.0)
+
+
 def test_activation_maximization_tv_smooths():
     Wl = torch.randn(2, 6, 6, generator=G)
     phi = lambda x: (x * Wl).sum((-2, -1))  # noqa: E731

@@ -106,6 +106,151 @@ def test_too_small_L_diverges_clearly():
         sparse.ista(D, y, 0.01, 3000, L=0.01)
 
 
+# ----------------------------------------------------------------------------- the fast Lasso solver (issue 11)
+def _sklearn_lasso(D, y, beta, tol=1e-12):
+    from sklearn.linear_model import Lasso
+
+    m = D.shape[0]
+    ref = Lasso(alpha=beta / m, fit_intercept=False, tol=tol, max_iter=100_000).fit(D.numpy(), y.numpy())
+    return torch.as_tensor(ref.coef_).reshape(-1, D.shape[1]).T
+
+
+def test_lasso_certified_gap_and_sklearn_solution():
+    D, Y, beta = sparse.lasso_problems(40, 80, 6, seed=2)
+    r = sparse.lasso(D, Y, beta, tol=1e-8)
+    y2 = (Y**2).sum(0)
+    gap = sparse.lasso_duality_gap(D, Y, r.x, beta)  # scored independently of the solver
+    assert r.x.shape == (80, 6) and bool(r.converged.all())
+    assert bool((gap <= 1e-8 * y2).all()) and bool((r.gap <= 1e-8 * y2).all())
+    assert torch.allclose(r.gap, gap, atol=1e-13 * float(y2.max()))  # the reported gap is the certificate
+    assert torch.allclose(r.x, _sklearn_lasso(D, Y, beta), atol=1e-6)
+    assert r.n_iter.dtype == torch.long and bool((r.n_iter > 0).all()) and bool((r.n_rounds >= 1).all())
+    one = sparse.lasso(D, Y[:, 2], beta)  # one signal: same answer, 0-d diagnostics
+    assert one.x.shape == (80,) and one.gap.ndim == 0 and bool(one.converged)
+    assert torch.allclose(one.x, r.x[:, 2], atol=1e-9)
+
+
+@pytest.mark.parametrize("flags", [{"restart": False}, {"screening": False}, {"newton": False},
+                                   {"per_signal": False}, {"working_set": False}, {"gram": True}, {"gram": False},
+                                   {"ws_size": 1}, {"working_set": False, "newton": False, "screening": False}])
+def test_lasso_every_ingredient_switched_off_still_certifies(flags):
+    D, Y, beta = sparse.lasso_problems(30, 70, 5, seed=3)
+    r = sparse.lasso(D, Y, beta, tol=1e-9, **flags)
+    assert bool((sparse.lasso_duality_gap(D, Y, r.x, beta) <= 1e-9 * (Y**2).sum(0)).all())
+    assert torch.allclose(r.x, _sklearn_lasso(D, Y, beta), atol=1e-5)
+
+
+def test_lasso_newton_reaches_rounding_level_and_without_it_stops_near_tol():
+    D, Y, beta = sparse.lasso_problems(50, 100, 8, seed=4)
+    y2 = (Y**2).sum(0)
+    exact = sparse.lasso(D, Y, beta, tol=1e-6)
+    slow = sparse.lasso(D, Y, beta, tol=1e-6, newton=False)
+    assert float((sparse.lasso_duality_gap(D, Y, exact.x, beta) / y2).max()) < 1e-13
+    assert float((sparse.lasso_duality_gap(D, Y, slow.x, beta) / y2).max()) <= 1e-6
+
+
+def test_lasso_edge_cases():
+    D, _, y = _problem(m=20, n=40, s=3, batch=4)
+    big = 2.0 * float((D.T @ y).abs().max())  # beta >= ||D^T y||_inf: x = 0 is optimal, certified at once
+    r = sparse.lasso(D, y, big)
+    assert bool((r.x == 0).all()) and bool((r.n_rounds == 0).all()) and bool((r.gap == 0).all())
+    y0 = torch.cat([y, torch.zeros(20, 1, dtype=F64)], 1)  # a zero signal has the zero code
+    r0 = sparse.lasso(D, y0, 0.1)
+    assert bool((r0.x[:, -1] == 0).all()) and bool(r0.converged.all())
+    betas = torch.tensor([0.01, 0.1, 0.5, 1.0], dtype=F64)  # one beta per signal = separate problems
+    rb = sparse.lasso(D, y, betas)
+    for j in range(4):
+        assert torch.allclose(rb.x[:, j], sparse.lasso(D, y[:, j], float(betas[j])).x, atol=1e-9)
+    warm = sparse.lasso(D, y, 0.1, x0=sparse.fista(D, y, 0.1, 30))
+    assert torch.allclose(warm.x, sparse.lasso(D, y, 0.1).x, atol=1e-9)
+    Ds = D * torch.linspace(0.2, 5.0, 40, dtype=F64)  # atoms of different norms
+    assert torch.allclose(sparse.lasso(Ds, y, 0.1, tol=1e-10).x, _sklearn_lasso(Ds, y, 0.1), atol=1e-6)
+    Dd = torch.cat([D, D[:, :3]], 1)  # duplicated atoms: the solution is not unique, the gap still certifies
+    rd = sparse.lasso(Dd, y, 0.1)
+    assert bool((sparse.lasso_duality_gap(Dd, y, rd.x, 0.1) <= 1e-8 * (y**2).sum(0)).all())
+
+
+def test_lasso_step_too_long_is_caught(monkeypatch):
+    """A power-method estimate far below lambda_max must not blow up the working-set FISTA: L doubles."""
+    from course_lib.sparse import kernels
+
+    monkeypatch.setattr(kernels, "_power", lambda A, n_iter: torch.full((A.shape[0], 1), 1e-3, dtype=A.dtype))
+    D, Y, beta = sparse.lasso_problems(30, 60, 4, seed=6)
+    r = sparse.lasso(D, Y, beta, newton=False)
+    assert bool(r.converged.all()) and bool(torch.isfinite(r.x).all())
+
+
+def test_lasso_warns_when_max_iter_runs_out():
+    D, Y, beta = sparse.lasso_problems(30, 60, 4, seed=7)
+    with pytest.warns(RuntimeWarning, match="max_iter"):
+        r = sparse.lasso(D, Y, beta, tol=1e-14, max_iter=3, newton=False)
+    assert not bool(r.converged.all())
+
+
+@given(seed=st.integers(0, 10_000), frac=st.floats(0.02, 0.8), k=st.integers(1, 300))
+def test_screening_never_discards_a_nonzero_of_the_solution(seed, frac, k):
+    D = sparse.gaussian_dictionary(15, 30, seed=seed)
+    y = D @ sparse.sparse_codes(30, [3, 5], seed=seed + 1) + 0.05 * torch.randn(
+        15, 2, generator=torch.Generator().manual_seed(seed), dtype=F64)
+    beta = frac * (D.T @ y).abs().amax(0)
+    star = sparse.lasso(D, y, beta, tol=1e-13)
+    for x in (sparse.fista(D, y, beta, k), star.x, torch.zeros_like(star.x)):
+        keep = sparse.lasso_screen(D, y, x, beta)
+        assert not bool(((star.x != 0) & ~keep).any())
+
+
+def test_screening_at_the_solution_discards_the_rest():
+    D, Y, beta = sparse.lasso_problems(40, 120, 3, seed=8)
+    star = sparse.lasso(D, Y, beta, tol=1e-13)
+    keep = sparse.lasso_screen(D, Y, star.x, beta)
+    assert bool((keep | (star.x == 0)).all()) and float(keep.double().mean()) < 0.5
+    assert sparse.lasso_screen(D, Y[:, 0], star.x[:, 0], beta).shape == (120,)
+
+
+def test_power_method_against_eigvalsh():
+    A = torch.randn(5, 30, 12, dtype=F64, generator=torch.Generator().manual_seed(0))
+    G = A.transpose(1, 2) @ A
+    lam = torch.linalg.eigvalsh(G)[:, -1]
+    est = sparse.power_method(G, 200)
+    assert bool((est <= lam * (1 + 1e-12)).all()) and torch.allclose(est, lam, rtol=1e-6)
+    assert sparse.power_method(G[0], 200).ndim == 0
+    assert_rejects(sparse.power_method, "A", torch.ones(3, 4, dtype=F64))
+    assert_rejects(sparse.power_method, "n_iter", G, 0)
+
+
+def test_fista_restart_same_answer_fewer_steps():
+    D = sparse.spectral_dictionary(30, 60, decay=0.5, seed=1)
+    y = D @ sparse.sparse_codes(60, [4] * 3, seed=2) + 0.01 * torch.randn(
+        30, 3, generator=torch.Generator().manual_seed(3), dtype=F64)
+    beta = 0.02 * (D.T @ y).abs().amax(0)
+    rs = sparse.restart_experiment(D, y, beta, n_iter=3000, tol=1e-8)
+    assert bool((rs["restart"] <= 3000).all()) and bool((rs["restart"] < rs["fista"]).all())
+    x = sparse.fista(D, y, beta, 3000, restart=True)
+    assert torch.allclose(x, sparse.lasso(D, y, beta, tol=1e-13).x, atol=1e-6)
+    assert_rejects(sparse.fista, "restart", D, y, beta, 3, restart="yes")
+
+
+def test_compare_with_sklearn_includes_lasso():
+    r = sparse.compare_with_sklearn(m=30, n=60, batch=3, tol=1e-9)
+    assert bool((r["lasso_gap"] <= 1e-9 * r["y_norm2"]).all())
+    assert bool(((r["lasso_objective"] - r["sklearn_objective"]).abs() <= r["lasso_gap"] + r["sklearn_gap"]).all())
+
+
+def test_lasso_bad_arguments():
+    D, _, y = _problem()
+    assert_rejects(sparse.lasso, "beta", D, y, 0.0)  # beta must be > 0
+    assert_rejects(sparse.lasso, "beta", D, y, -1.0)
+    assert_rejects(sparse.lasso, "tol", D, y, 0.1, tol=0.0)
+    assert_rejects(sparse.lasso, "max_iter", D, y, 0.1, max_iter=0)
+    assert_rejects(sparse.lasso, "ws_size", D, y, 0.1, ws_size=0)
+    assert_rejects(sparse.lasso, "gram", D, y, 0.1, gram="sometimes")
+    assert_rejects(sparse.lasso, "x0", D, y, 0.1, x0=torch.zeros(7, dtype=F64))
+    assert_rejects(sparse.lasso, "y", D, torch.zeros(7, 2, dtype=F64), 0.1)
+    for flag in ("restart", "screening", "working_set", "newton", "per_signal"):
+        assert_rejects(sparse.lasso, flag, D, y, 0.1, **{flag: 1})
+    assert_rejects(sparse.lasso_screen, "x", D, y, torch.zeros(7, 4, dtype=F64), 0.1)
+
+
 # ----------------------------------------------------------------------------- basis pursuit, OMP, coherence
 def test_basis_pursuit_solves_the_lp_exactly():
     from scipy.optimize import linprog

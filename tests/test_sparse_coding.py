@@ -83,6 +83,17 @@ def test_fista_codes_equal_course_lib_sparse_fista_with_warm_start():
         assert (A[i] == 0).any()  # the soft threshold is active
 
 
+def test_learn_dictionary_stops_on_the_relative_change_or_warns(patches):
+    """Issue 11: ``tol`` stops on the energy's relative change per pass and reports it; a budget too small warns."""
+    _, _, hist = sc.learn_dictionary(patches, 16, 0.1, n_iter=300, batch_size=None, return_history=True, tol=1e-3)
+    e = hist["energy"]
+    assert hist["n_iter"] == e.shape[0] < 300 and float(hist["rel_change"]) <= 1e-3
+    assert float(hist["rel_change"]) == pytest.approx(float((e[-2] - e[-1]).abs() / e[-2]))
+    with pytest.warns(RuntimeWarning, match="n_iter"):
+        sc.learn_dictionary(patches, 16, 0.1, n_iter=2, tol=1e-12)
+    assert_rejects(sc.learn_dictionary, "tol", patches, 16, 0.1, 2, tol=-1.0)
+
+
 def test_learn_dictionary_shapes_energy_and_batching(patches):
     D, A = sc.learn_dictionary(patches, 16, 0.5, n_iter=5, seed=0)
     assert D.shape == (64, 16) and A.shape == (16, 600)

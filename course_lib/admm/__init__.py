@@ -11,8 +11,8 @@ Modules (imports run one way: widget -> experiments -> train -> parallel -> kern
   ``update_hidden_W``, ``update_hidden_V``, ``update_penultimate_V``, ``update_last_V``), the
   augmented Lagrangian and its gradients, and ``admm_core``, the sweep loop; every sum over samples
   goes through a communicator (``LocalComm`` in one process).
-* :mod:`~course_lib.admm.parallel` -- the ``torch.distributed`` (gloo, 127.0.0.1) runner:
-  ``DistComm``, ``run_local``, ``default_start_method``.
+* :mod:`~course_lib.admm.parallel` -- the ``torch.distributed`` runner (gloo on the loopback interface, a
+  ``FileStore`` rendezvous in a private temporary directory): ``DistComm``, ``run_local``, ``default_start_method``.
 * :mod:`~course_lib.admm.train` -- ``admm_train``, ``bcd_train``, ``bp_train``: the entry points
   (``admm_train`` runs locally or on ``world_size`` processes); they return
   :class:`course_lib.core.history.TrainHistory`.

@@ -1,7 +1,7 @@
 """``python -m course_lib.admm``: data-parallel ADMM on y = x^2, checked against one process.
 
 * on one machine: ``python -m course_lib.admm --world-size 2`` runs the problem in one process
-  and in ``world_size`` local processes (workers rendezvous on 127.0.0.1) and prints the largest
+  and in ``world_size`` local processes (a FileStore rendezvous, gloo on loopback) and prints the largest
   differences in L, weights and outputs;
 * on several hosts: ``torchrun --nnodes 2 --nproc-per-node 4 --rdzv-endpoint HOST:29500 -m course_lib.admm``
   (torchrun sets ``RANK``/``WORLD_SIZE``/``MASTER_ADDR``; each rank builds its own shard).

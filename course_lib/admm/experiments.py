@@ -9,18 +9,28 @@ bookkeeping that reads them (:func:`lagrangian_increases`, :func:`beta_report`, 
 """
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
 import torch
 
 from course_lib.admm.kernels import check_data, kkt_multipliers
-from course_lib.admm.train import admm_train, bp_train
+from course_lib.admm.train import _check_size, admm_train, bp_train, check_W0
 from course_lib.core.device import generator, get_device
 from course_lib.core.history import TrainHistory
 from course_lib.core.mlp import activation as check_activation
 from course_lib.core.mlp import augment, backprop_deltas, forward_pass, init_weights
-from course_lib.core.validate import as_tensor, check_int, check_layer_sizes, check_positive
+from course_lib.core.validate import (
+    as_tensor,
+    check_float_dtype,
+    check_int,
+    check_layer_sizes,
+    check_memory,
+    check_positive,
+    check_seed,
+    check_steps,
+)
 
 __all__ = [
     "WIDGET_BETAS",
@@ -70,7 +80,9 @@ def layer_gradient_norms(depth=10, width=64, n=128, activation="sigmoid", init="
     n = check_int(n, "n", min_value=1)
     n_seeds = check_int(n_seeds, "n_seeds", min_value=1)
     act = check_activation(activation)
-    check_int(seed, "seed")
+    check_seed(seed)
+    check_memory(3 * n_seeds * (depth + 2) * width * (n + width + 1), "n_seeds" if n_seeds > n else "n",
+                 what="the networks and their activations")
     dev = get_device(device)
     sizes = [width] * (depth + 1) + [width]
     Ws = init_weights(sizes, [1.0] * n_seeds, seed, init, independent=True, device=dev)
@@ -92,7 +104,9 @@ def layer_gradient_norms(depth=10, width=64, n=128, activation="sigmoid", init="
 def per_layer_factor(norms):
     """RMS over seeds and layers of ``||delta_i|| / ||delta_{i+1}||`` for ``norms`` ``(n_seeds, depth)``,
     and its standard error over seeds (delta method for the square root): ``(factor, se)``."""
-    norms = as_tensor(norms, "norms", ndim=2)
+    norms = as_tensor(norms, "norms", ndim=2).detach()
+    if bool((norms <= 0).any()):
+        raise ValueError("norms: every gradient norm must be > 0 (ratios of norms)")
     if norms.shape[0] < 2 or norms.shape[1] < 2:
         raise ValueError(f"norms: expected at least 2 seeds and 2 layers, got shape {tuple(norms.shape)}")
     ratio2 = (norms[:, :-1] / norms[:, 1:]) ** 2
@@ -132,6 +146,8 @@ def theorem_conditions(X, Y, sizes):
 def square_data(n=100, dtype=torch.float64):
     """y = x^2 on an even grid of ``n`` points in [-1, 1]; returns ``(X, Y)`` shaped ``(1, n)``."""
     n = check_int(n, "n", min_value=2)
+    check_float_dtype(dtype)
+    check_memory(2 * n, "n", itemsize=dtype.itemsize, what="the data")
     x = torch.linspace(-1, 1, n, dtype=dtype).view(1, -1)
     return x, x**2
 
@@ -139,7 +155,9 @@ def square_data(n=100, dtype=torch.float64):
 def time_to_accuracy(train_mse, target, seconds_per_iter=None):
     """First iteration (and seconds, if ``seconds_per_iter`` is given) at which ``train_mse <= target``;
     ``inf`` if never.  ``train_mse`` is ``(n_iter+1,)`` or ``(n_iter+1, B)``."""
-    m = as_tensor(train_mse, "train_mse", ndim=(1, 2), finite=False)
+    m = as_tensor(train_mse, "train_mse", ndim=(1, 2), finite=False).detach()
+    if bool(torch.isnan(m).any()):
+        raise ValueError("train_mse: contains NaN (a diverged run reads inf, never NaN)")
     target = check_positive(target, "target")
     hit = m <= target
     never = torch.tensor(math.inf, dtype=torch.float64)
@@ -162,6 +180,9 @@ def _take(h: TrainHistory, idx: slice, method: str) -> TrainHistory:
 def seed_inits(sizes, n_seeds, seed=0):
     """``n_seeds`` independent unit-scale LeCun draws (one per batch entry), to be scaled by an init scale:
     the same networks for backprop, ADMM and BCD."""
+    sizes = check_layer_sizes(list(sizes) if isinstance(sizes, tuple) else sizes, "sizes", 1)
+    n_seeds = check_int(n_seeds, "n_seeds", min_value=1)
+    _check_size(sizes, 0, n_seeds, what="the initial weights", batch_name="n_seeds")
     return init_weights(list(sizes), [1.0] * n_seeds, seed, "fan_in", independent=True)
 
 
@@ -170,14 +191,44 @@ def saturated_fraction(Ws, X, activation="sigmoid", threshold=0.01):
     ``threshold`` at the forward pass of ``Ws`` (for the sigmoid, $0.01$ means $|z|\gtrsim4.6$: the
     gradient through the unit is damped 25-fold against $\sigma'(0)=\frac14$).  Returns ``(B, l-1)``."""
     act = check_activation(activation)
-    X = as_tensor(X, "X", ndim=2, dtype=torch.float64)
+    X = as_tensor(X, "X", ndim=2, dtype=torch.float64).detach()
     threshold = check_positive(threshold, "threshold")
+    Ws = _weights(Ws, "Ws", X.shape[0])
     H, fr = X.expand(Ws[0].shape[0], -1, -1), []
     for W in Ws[:-1]:
         Z = W @ augment(H)
         H = act.f(Z)
         fr.append((act.df(Z, H) <= threshold).to(torch.float64).mean(dim=(1, 2)))
     return torch.stack(fr, 1)
+
+
+def _weights(Ws, name: str, d_in: int | None = None) -> list:
+    """A non-empty list of augmented weights ``(B, d_i, d_{i-1}+1)`` that chain and share one batch size."""
+    if not isinstance(Ws, (list, tuple)) or not Ws:
+        raise TypeError(f"{name}: expected a non-empty list of (B, d_i, d_(i-1)+1) weight tensors")
+    out = [as_tensor(W, name, ndim=3, dtype=torch.float64).detach() for W in Ws]
+    sizes = [out[0].shape[2] - 1] + [W.shape[1] for W in out]
+    for i, W in enumerate(out):
+        if W.shape != (out[0].shape[0], sizes[i + 1], sizes[i] + 1):
+            raise ValueError(f"{name}: layer {i + 1} must be ({out[0].shape[0]}, {sizes[i + 1]}, {sizes[i] + 1}) to "
+                             f"chain, got {tuple(W.shape)}")
+    if d_in is not None and sizes[0] != d_in:
+        raise ValueError(f"{name}: the first layer takes {sizes[0]} inputs, but the data have {d_in} rows")
+    return out
+
+
+def _rates(values, name: str) -> tuple:
+    """A sequence of learning rates (may be empty), each finite and > 0."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, np.ndarray, torch.Tensor)):
+        raise TypeError(f"{name}: expected a sequence of learning rates, got {type(values).__name__}")
+    return tuple(check_positive(v, name) for v in (values.tolist() if hasattr(values, "tolist") else values))
+
+
+def _study(study, name: str = "study") -> dict:
+    keys = {"scales", "n_seeds", "bp", "admm", "bcd", "target", "bp_best_curve", "best_gd", "best_adam"}
+    if not isinstance(study, dict) or not keys <= set(study):
+        raise TypeError(f"{name}: expected the dict returned by saturation_study")
+    return study
 
 
 def _scaled(base, scales):
@@ -200,12 +251,17 @@ def backprop_grid(X, Y, sizes, W0, gd_lrs=GD_LRS, adam_lrs=ADAM_LRS, n_steps=100
     at most ``chunk`` networks (small batches stay in cache).  Returns ``curves`` ``(n_steps+1, configs, B)``
     (diverged runs hold inf), ``labels`` (``"GD 0.3"``, ``"Adam 0.03"``, ...), ``optimizers`` and ``lrs``
     per config, and, when ``target`` is given, ``times`` ``(configs, B)``: the first step with MSE <= target."""
-    gd_lrs, adam_lrs = tuple(float(v) for v in gd_lrs), tuple(float(v) for v in adam_lrs)
+    gd_lrs, adam_lrs = _rates(gd_lrs, "gd_lrs"), _rates(adam_lrs, "adam_lrs")
     if not gd_lrs + adam_lrs:
         raise ValueError("gd_lrs: give at least one learning rate (gd_lrs or adam_lrs)")
-    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="backprop_grid")
     chunk = check_int(chunk, "chunk", min_value=1)
+    sizes = check_layer_sizes(list(sizes) if isinstance(sizes, tuple) else sizes, "sizes", 1)
+    W0 = check_W0(W0, sizes, "cpu")
     B = W0[0].shape[0]
+    check_memory(2 * (n_steps + 1) * (len(gd_lrs) + len(adam_lrs)) * B, "n_steps", what="the training curves")
+    if target is not None:
+        target = check_positive(target, "target")
     configs = [("gd", lr) for lr in gd_lrs] + [("adam", lr) for lr in adam_lrs]
     curves = torch.empty(n_steps + 1, len(configs), B, dtype=torch.float64)
     per = max(1, chunk // B)  # configs per call
@@ -236,9 +292,19 @@ def saturation_study(X, Y, sizes=(1, 20, 20, 1), scales=WIDGET_SCALES, n_seeds=4
     target, else lowest final MSE), ``best_gd``/``best_adam`` (the same within one optimizer; -1 if its
     grid is empty), ``bp_time`` (steps of the best config; inf if never), ``admm``/``bcd``
     (:class:`TrainHistory`, batched) and ``admm_time``/``bcd_time`` (sweeps to the target)."""
-    sizes = list(sizes)
+    sizes = check_layer_sizes(list(sizes) if isinstance(sizes, tuple) else sizes, "sizes", 2)
     X, Y = check_data(X, Y, sizes, "cpu")
+    X, Y = X.detach(), Y.detach()
     n_seeds = check_int(n_seeds, "n_seeds", min_value=1)
+    scales = _rates(scales, "scales")
+    if not scales:
+        raise ValueError("scales: give at least one init scale")
+    bp_steps = check_steps(check_int(bp_steps, "bp_steps", min_value=1), "bp_steps", what="backprop's grid")
+    n_sweeps = check_steps(check_int(n_sweeps, "n_sweeps", min_value=1), "n_sweeps", what="ADMM and BCD")
+    target_fraction = check_positive(target_fraction, "target_fraction")
+    check_seed(seed)
+    _check_size(sizes, X.shape[1], 2 * len(scales) * n_seeds, per_sample=8, what="the study's networks",
+                batch_name="n_seeds")
     S, ns = len(scales), n_seeds
     target = target_fraction * float(Y.var(unbiased=False))
     W0 = _scaled(seed_inits(sizes, n_seeds, seed), scales)
@@ -272,7 +338,12 @@ def widget_runs(n=100, n_iter=600, sizes=(1, 20, 20, 1), lam=1e-6, seed=0, progr
     """Every ADMM/BCD/backprop run of the lecture's sections 2 and 4 and of the widget: ADMM over the beta
     grid (init scale 1, ``n_iter`` sweeps) and :func:`saturation_study` (keyword arguments ``study``).
     Returns ``X``, ``Y``, ``beta_runs`` and ``study``."""
-    sizes = list(sizes)
+    allowed = set(inspect.signature(saturation_study).parameters) - {"X", "Y", "sizes", "lam", "seed", "progress"}
+    unknown = sorted(set(study) - allowed)
+    if unknown:
+        raise TypeError(f"{unknown[0]}: not an argument of widget_runs or saturation_study "
+                        f"(expected some of {sorted(allowed)})")
+    sizes = check_layer_sizes(list(sizes) if isinstance(sizes, tuple) else sizes, "sizes", 2)
     X, Y = square_data(n)
     runs = admm_train(X, Y, sizes, list(WIDGET_BETAS), lam, n_iter, init_scale=[1.0] * len(WIDGET_BETAS), seed=seed,
                       progress=progress, on_diverge="flag")
@@ -287,9 +358,11 @@ def multipliers_vs_backprop(h: TrainHistory, X, Y):
     against backprop's error signals (:func:`course_lib.core.mlp.backprop_deltas`, the backward recursion):
     $\Lambda_l=\delta_l$ and $\Lambda_i\odot\sigma'(Z_i)=\delta_i$.  Returns ``rel_err`` ``(B, l)``
     ($\|\cdot-\delta_i\|/\|\delta_i\|$ per layer), ``Lambda`` and ``delta``."""
+    if not isinstance(h, TrainHistory):
+        raise TypeError(f"h: expected a TrainHistory (from admm_train or bp_train), got {type(h).__name__}")
     act = check_activation(h.params.get("activation", "sigmoid"))
-    X = as_tensor(X, "X", ndim=2, dtype=torch.float64)
-    Y = as_tensor(Y, "Y", ndim=2, dtype=torch.float64)
+    X = as_tensor(X, "X", ndim=2, dtype=torch.float64).detach()
+    Y = as_tensor(Y, "Y", ndim=2, dtype=torch.float64).detach()
     if h.weights[0].ndim != 3:
         raise ValueError("h: expected a batched history (weights with a leading batch axis)")
     Ws = [torch.cat([W, b.unsqueeze(-1)], -1).to(torch.float64) for W, b in zip(h.weights, h.biases)]
@@ -306,7 +379,7 @@ def multipliers_vs_backprop(h: TrainHistory, X, Y):
 # --------------------------------------------------------------------------- the role of beta
 def lagrangian_increases(L):
     """``(n_iter, B)`` bools: did L rise beyond round-off (``1e-12 |L|``) at each iteration?"""
-    L = as_tensor(L, "L", ndim=(1, 2))
+    L = as_tensor(L, "L", ndim=(1, 2)).detach()
     return (L[1:] - L[:-1]) > 1e-12 * L[:-1].abs()
 
 
@@ -316,6 +389,13 @@ def beta_sweep(runs: TrainHistory, betas=WIDGET_BETAS, early=None) -> dict:
     KKT residual and MSE, and the log-log ``slope_r``/``slope_kkt`` of both residuals over the last half of
     the run (:func:`residual_slope`).  ``early`` defaults to sweep 120 (or the last).  Lists, in the order
     of ``betas``."""
+    if not isinstance(runs, TrainHistory) or "augmented_lagrangian" not in runs.records or runs.loss.ndim != 2:
+        raise TypeError("runs: expected a batched ADMM history (admm_train with one beta per batch entry)")
+    if isinstance(betas, (str, bytes)) or not isinstance(betas, (list, tuple, np.ndarray, torch.Tensor)):
+        raise TypeError(f"betas: expected a sequence of betas, got {type(betas).__name__}")
+    betas = [check_positive(b, "betas") for b in (betas.tolist() if hasattr(betas, "tolist") else betas)]
+    if len(betas) != runs.loss.shape[1]:
+        raise ValueError(f"betas: {len(betas)} values for a history of {runs.loss.shape[1]} runs")
     inc = lagrangian_increases(runs.augmented_lagrangian)[1:]  # rises after the first sweep (from Lambda = 0)
     K = runs.train_mse.shape[0] - 1
     early = min(120, K) if early is None else check_int(early, "early", min_value=1, max_value=K)
@@ -351,9 +431,11 @@ def beta_report(runs: TrainHistory, betas=WIDGET_BETAS, early=None) -> str:
 def residual_slope(residual, start=100, stop=None):
     """Least-squares slope of log ||r|| against log k over sweeps ``start..stop`` (an O(1/k) rate
     for ||r||^2 gives -0.5)."""
-    r = as_tensor(residual, "residual", ndim=1)
+    r = as_tensor(residual, "residual", ndim=1).detach().cpu()
     stop = r.shape[0] - 1 if stop is None else check_int(stop, "stop", max_value=r.shape[0] - 1)
     start = check_int(start, "start", min_value=1, max_value=stop - 1)
+    if bool((r[start : stop + 1] <= 0).any()):
+        raise ValueError("residual: must be > 0 over sweeps start..stop (a log-log fit)")
     k = np.arange(start, stop + 1)
     return float(np.polyfit(np.log(k), np.log(r[start : stop + 1].numpy()), 1)[0])
 
@@ -369,11 +451,12 @@ def grid_check(study: dict, optimizer: str, scale_index: int = 0) -> dict:
     median steps-to-target over seeds (else the lowest median final MSE), its grid neighbours and whether it
     is interior.  Returns ``best_lr``, ``lower``/``upper`` (neighbouring lrs, None at an edge),
     ``interior`` and ``spacing`` (the larger ratio to a neighbour; inf at an edge)."""
-    bp = study["bp"]
+    bp = _study(study)["bp"]
     idx = [j for j, o in enumerate(bp["optimizers"]) if o == optimizer]
     if not idx:
         raise ValueError(f"optimizer: no {optimizer!r} runs in this study")
     ns = study["n_seeds"]
+    scale_index = check_int(scale_index, "scale_index", min_value=0, max_value=len(study["scales"]) - 1)
     cols = slice(scale_index * ns, (scale_index + 1) * ns)
     med_t = bp["times"][idx, cols].median(1).values
     med_f = torch.nan_to_num(bp["curves"][-1, idx, cols], nan=math.inf).median(1).values
@@ -389,7 +472,7 @@ def grid_check(study: dict, optimizer: str, scale_index: int = 0) -> dict:
 def saturation_table(study: dict) -> str:
     """Markdown table of :func:`saturation_study`: per init scale, the saturated fraction of each hidden layer
     and, per method, in how many seeds it reached the target and the median steps/sweeps to get there."""
-    ns, steps, sweeps = study["n_seeds"], study["bp_steps"], study["n_sweeps"]
+    ns, steps, sweeps = _study(study)["n_seeds"], study["bp_steps"], study["n_sweeps"]
     bp = study["bp"]
     rows = [f"| init scale | saturated units (layer 1, 2) | backprop, best of both grids (≤ {steps} steps) "
             f"| GD alone | Adam alone | ADMM β=10 (≤ {sweeps} sweeps) | BCD |", "|---|---|---|---|---|---|---|"]

@@ -11,7 +11,9 @@ process holding all the data, up to the order of floating-point summation.
 Three ways to run it:
 
 * from Python: ``admm_train(..., world_size=2)`` starts local workers with
-  ``torch.multiprocessing.start_processes`` (:func:`run_local`) on ``127.0.0.1`` and a free port;
+  ``torch.multiprocessing.start_processes`` (:func:`run_local`); they rendezvous through a ``FileStore``
+  in a private temporary directory (nothing listens for the rendezvous) and gloo's own sockets stay on
+  the loopback interface (``GLOO_SOCKET_IFNAME``), so nothing of a local run is reachable from the network;
 * as a script on one machine: ``python -m course_lib.admm --world-size 2``
   (runs the y = x^2 problem in one process and in ``world_size``, and compares them);
 * on several hosts: ``torchrun --nnodes 2 --nproc-per-node 4 --rdzv-endpoint HOST:29500 -m course_lib.admm``
@@ -30,6 +32,7 @@ torch), against about 0.1 s with fork, which keeps the lecture inside its 20 s b
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import sys
@@ -43,7 +46,7 @@ from course_lib.admm.kernels import admm_core
 from course_lib.core.mlp import ACTIVATIONS
 from course_lib.core.validate import Diverged
 
-__all__ = ["DistComm", "run_local", "run_shard", "shard", "default_start_method", "free_port"]
+__all__ = ["DistComm", "run_local", "run_shard", "shard", "default_start_method", "loopback_interface"]
 
 
 class DistComm:
@@ -64,11 +67,14 @@ class DistComm:
         return t
 
 
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1 (asked from the OS)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def loopback_interface() -> str:
+    """The name of the loopback network interface (``lo`` on Linux, ``lo0`` on macOS): gloo binds its
+    sockets there when ``GLOO_SOCKET_IFNAME`` names it."""
+    try:
+        names = [name for _, name in socket.if_nameindex()]
+    except OSError:  # pragma: no cover - platforms without if_nameindex
+        names = []
+    return next((name for name in names if name == "lo"), next((n for n in names if n.startswith("lo")), "lo"))
 
 
 def default_start_method() -> str:
@@ -89,9 +95,11 @@ def run_shard(X, Y, Ws, beta, lam, n_iter, act_name, multipliers):
     return admm_core(X, Y, Ws, beta, lam, n_iter, ACTIVATIONS[act_name], multipliers, DistComm())
 
 
-def _worker(rank, world_size, port, X, Y, Ws, beta, lam, n_iter, act_name, multipliers, out_path):
+def _worker(rank, world_size, store_path, ifname, X, Y, Ws, beta, lam, n_iter, act_name, multipliers, out_path):
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
+    os.environ["GLOO_SOCKET_IFNAME"] = ifname  # gloo's pair sockets on the loopback interface only
+    # a FileStore: the rendezvous is a file in the caller's private temporary directory, not a TCP server
+    dist.init_process_group("gloo", init_method=f"file://{store_path}", rank=rank, world_size=world_size)
     try:
         Xs, Ys = shard(X, Y, rank, world_size)
         try:
@@ -113,14 +121,24 @@ def run_local(X, Y, Ws, beta, lam, n_iter, act_name, multipliers, world_size, st
     cpu = torch.device("cpu")
     X, Y = X.to(cpu), Y.to(cpu)
     Ws, beta = [W.to(cpu) for W in Ws], beta.to(cpu)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(prefix="course-admm-") as tmp:  # mode 0700: private to this user
         out_path = os.path.join(tmp, "rank0.pt")
-        mp.start_processes(
+        store_path = os.path.join(tmp, "rendezvous")
+        context = mp.start_processes(
             _worker,
-            args=(world_size, free_port(), X, Y, Ws, beta, lam, n_iter, act_name, multipliers, out_path),
+            args=(world_size, store_path, loopback_interface(), X, Y, Ws, beta, lam, n_iter, act_name, multipliers,
+                  out_path),
             nprocs=world_size,
             start_method=method,
+            join=False,
         )
+        try:
+            while not context.join():
+                pass
+        finally:  # torch leaves one pytorch-errorfile-*.pickle per worker in the system temporary directory
+            for path in context.error_files:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
         result = torch.load(out_path, weights_only=True)  # written by our own rank 0
     if result["error"]:
         raise Diverged(result["error"])

@@ -28,7 +28,10 @@ from course_lib.core.validate import (
     check_bool,
     check_int,
     check_layer_sizes,
+    check_memory,
     check_positive,
+    check_seed,
+    check_steps,
     per_batch,
 )
 
@@ -52,9 +55,21 @@ def check_W0(W0, sizes, device):
     out = [as_tensor(W, "W0", ndim=3, dtype=torch.float64, device=device) for W in W0]
     for i, W in enumerate(out):
         if W.shape != (out[0].shape[0], sizes[i + 1], sizes[i] + 1):
-            raise ValueError(f"W0: layer {i + 1} must be ({out[0].shape[0]}, {sizes[i + 1]}, {sizes[i] + 1}), "
-                             f"got {tuple(W.shape)}")
+            raise ValueError(f"W0: layer {i + 1} must be ({out[0].shape[0]}, {sizes[i + 1]}, {sizes[i] + 1}) for "
+                             f"sizes = {list(sizes)}, got {tuple(W.shape)}")
     return out
+
+
+def _check_size(sizes, n, batch, per_sample=6, what="the run's weights and activations", batch_name=None):
+    """Refuse, before allocating, a run whose weights (``batch`` networks of layer ``sizes``) and per-sample
+    tensors (``per_sample`` of each layer's width for each of the ``n`` samples) exceed the memory limit; the
+    error names ``batch_name`` when the batch is what makes it large."""
+    weights = sum(d * (d_prev + 2 + d) for d_prev, d in zip(sizes[:-1], sizes[1:]))
+    acts = per_sample * n * sum(sizes[1:])
+    name = "sizes" if weights > acts or max(sizes) > n else "X"
+    if batch_name is not None and batch > max(max(sizes), n):
+        name = batch_name
+    check_memory(batch * (weights + acts), name, what=what)
 
 
 def _initial(W0, sizes, scale, seed, init, batch, dev):
@@ -79,13 +94,15 @@ def _prepare(X, Y, sizes, beta, lam, n_iter, activation_name, init_scale, seed, 
     else:
         beta_t = beta_t.view(-1, 1).expand(-1, len(sizes) - 1)
     lam = check_positive(lam, "lam")
-    n_iter = check_int(n_iter, "n_iter", min_value=1)
+    n_iter = check_steps(check_int(n_iter, "n_iter", min_value=1), "n_iter", what="ADMM")
     scale, s_batched = per_batch(init_scale, "init_scale", device="cpu")
-    check_int(seed, "seed")
+    check_seed(seed)
     W0 = None if W0 is None else check_W0(W0, sizes, dev)
     Bn = max(beta_t.shape[0], scale.numel(), 1 if W0 is None else W0[0].shape[0])
     if beta_t.shape[0] not in (1, Bn) or scale.numel() not in (1, Bn):
         raise ValueError(f"init_scale: batch of {scale.numel()} does not match beta's batch of {beta_t.shape[0]}")
+    _check_size(sizes, X.shape[1], Bn, per_sample=8)
+    check_memory(4 * (n_iter + 1) * Bn, "n_iter", what="the per-sweep records")
     beta_t = beta_t.expand(Bn, -1).contiguous().to(dev)
     Ws = _initial(W0, sizes, scale, seed, init, Bn, dev)
     squeeze = not (b_batched or s_batched or W0 is not None)
@@ -184,8 +201,9 @@ def bp_train(
     dev = get_device(device)
     X, Y = check_data(X, Y, sizes, dev)
     lr_t, l_batched = per_batch(lr, "lr", device="cpu")
-    n_iter = check_int(n_iter, "n_iter", min_value=1)
+    n_iter = check_steps(check_int(n_iter, "n_iter", min_value=1), "n_iter", what="backprop")
     scale, s_batched = per_batch(init_scale, "init_scale", device="cpu")
+    check_seed(seed)
     if on_diverge not in ("flag", "raise"):
         raise ValueError(f"on_diverge: must be 'flag' or 'raise', got {on_diverge!r}")
     if optimizer not in ("gd", "adam"):
@@ -194,6 +212,8 @@ def bp_train(
     Bn = max(lr_t.numel(), scale.numel(), 1 if W0 is None else W0[0].shape[0])
     if lr_t.numel() not in (1, Bn) or scale.numel() not in (1, Bn):
         raise ValueError(f"init_scale: batch of {scale.numel()} does not match lr's batch of {lr_t.numel()}")
+    _check_size(sizes, X.shape[1], Bn, per_sample=5)
+    check_memory((n_iter + 1) * Bn * len(sizes), "n_iter", what="the per-step records")
     Ws = _initial(W0, sizes, scale, seed, init, Bn, dev)
     adam = None
     if optimizer == "adam":  # Adam's direction at lr = 1 lands in `direction`; each entry scales it by its lr

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from course_lib.admm.experiments import WIDGET_BETAS, widget_runs
-from course_lib.core.validate import as_tensor, check_int
+from course_lib.admm.experiments import WIDGET_BETAS, _study, widget_runs
+from course_lib.core.validate import as_tensor, check_int, check_positive
 from course_lib.ui.plotting import figure, figure_widget
 from course_lib.ui.widgets import WidgetUI
 
@@ -26,7 +26,9 @@ def build_admm_widget(n=100, n_iter=600, sizes=(1, 20, 20, 1), lam=1e-6, seed=0,
 
     if precomputed is None:
         precomputed = widget_runs(n, n_iter, sizes, lam, seed, **study)
-    runs, sat = precomputed["beta_runs"], precomputed["study"]
+    if not isinstance(precomputed, dict) or not {"beta_runs", "study"} <= set(precomputed):
+        raise TypeError("precomputed: expected the dict returned by widget_runs")
+    runs, sat = precomputed["beta_runs"], _study(precomputed["study"], "precomputed")
     sc, ns = list(sat["scales"]), sat["n_seeds"]
     first = torch.arange(len(sc)) * ns  # the first seed's network at every scale
     adm, bcd, bp_mse = sat["admm"].train_mse[:, first], sat["bcd"].train_mse[:, first], sat["bp_best_curve"][:, :, 0]
@@ -81,7 +83,7 @@ def build_admm_widget(n=100, n_iter=600, sizes=(1, 20, 20, 1), lam=1e-6, seed=0,
 
 def learning_speed_figure(speed, n_layers=4):
     """Nielsen's "speed of learning" ``||dL/db_i||`` per gradient step for the first ``n_layers`` hidden layers."""
-    speed = as_tensor(speed, "speed", ndim=2)
+    speed = as_tensor(speed, "speed", ndim=2).detach().cpu()
     n_layers = check_int(n_layers, "n_layers", min_value=2, max_value=speed.shape[1])
     ratio = float(speed[0, 0] / speed[0, n_layers - 1])
     fig = figure(f"Layer 1 learns ×{1 / ratio:.0f} slower than layer {n_layers} at the start (LeCun init, digits)",
@@ -93,7 +95,12 @@ def learning_speed_figure(speed, n_layers=4):
 
 def lagrangian_figure(L, betas=WIDGET_BETAS):
     """The augmented Lagrangian per iteration, one trace per beta (columns of ``L``)."""
-    L = as_tensor(L, "L", ndim=2)
+    L = as_tensor(L, "L", ndim=2).detach().cpu()
+    if isinstance(betas, (str, bytes)) or not isinstance(betas, (list, tuple, np.ndarray, torch.Tensor)):
+        raise TypeError(f"betas: expected a sequence of betas, got {type(betas).__name__}")
+    betas = [check_positive(b, "betas") for b in (betas.tolist() if hasattr(betas, "tolist") else betas)]
+    if len(betas) != L.shape[1]:
+        raise ValueError(f"betas: {len(betas)} values for {L.shape[1]} columns of L")
     fig = figure("Large β: monotone L and falling residuals; β≈1–3 oscillates", "ADMM iteration",
                  "augmented Lagrangian L", yaxis_type="log")
     for j, b in enumerate(betas):
@@ -104,7 +111,12 @@ def lagrangian_figure(L, betas=WIDGET_BETAS):
 def saturation_figure(study: dict, scale: float, var_y: float):
     """Training MSE from init scale ``scale``, every seed: backprop with its best lr (solid) and ADMM
     (dashed), against Var y and the target (``study`` from :func:`~course_lib.admm.experiments.saturation_study`)."""
-    j = list(study["scales"]).index(scale)
+    scales = list(_study(study)["scales"])
+    scale = check_positive(scale, "scale")
+    if scale not in scales:
+        raise ValueError(f"scale: {scale:g} is not one of the study's init scales {scales}")
+    var_y = check_positive(var_y, "var_y")
+    j = scales.index(scale)
     ns = study["n_seeds"]
     fig = figure(f"Init scale {scale:g}: backprop (best lr) and ADMM both slow down; neither stalls in every seed",
                  "iteration (backprop: step; ADMM: sweep)", "training MSE (log scale)", yaxis_type="log")

@@ -5,6 +5,7 @@ import torch
 
 from course_lib.approx.kernels import compositional_function, count_parameters, tree_net
 from course_lib.core.exercises import Case, Exercise, Prediction
+from course_lib.core.validate import check_in_range, check_int
 
 __all__ = ["exercise_tree_parameters", "exercise_compose", "prediction_units_ratio", "prediction_winner"]
 
@@ -44,6 +45,9 @@ def exercise_compose() -> Exercise:
 
 def prediction_units_ratio(d: int = 8, m: float = 2.0, eps: float = 0.1) -> Prediction:
     """Derive, from Theorems 1 and 2 (constants set to 1), how many times more units the shallow bound asks for."""
+    d = check_int(d, "d", min_value=2, max_value=64)
+    m = check_in_range(m, "m", 0.0, 100.0, closed=False)
+    eps = check_in_range(eps, "eps", 0.0, 1.0, closed=False)
     answer = eps ** (-d / m) / ((d - 1) * eps ** (-2 / m))
     return Prediction(
         f"Shallow / tree units for ε = {eps}, d = {d}, m = {m:g} (Theorems 1 and 2, constants 1)",

@@ -32,9 +32,13 @@ from course_lib.core.validate import (
     as_tensor,
     check_bool,
     check_callable,
+    check_float_dtype,
     check_in_range,
     check_int,
+    check_memory,
     check_positive,
+    check_seed,
+    check_steps,
     per_batch,
 )
 
@@ -75,8 +79,15 @@ def relu_interpolant(f: Callable, a: float, b: float, n_units: int, *, dtype=tor
     if not b > a:
         raise ValueError(f"b: must be > a = {a}, got {b}")
     n = check_int(n_units, "n_units", min_value=1)
+    check_float_dtype(dtype)
+    check_memory(6 * (n + 1), "n_units", itemsize=dtype.itemsize, what="the knots and coefficients")
     t = torch.linspace(a, b, n + 1, dtype=dtype)
-    v = as_tensor(f(t), "f(t)", shape=(n + 1,), dtype=dtype)
+    v = f(t)
+    if not isinstance(v, torch.Tensor) or v.shape != (n + 1,) or not v.is_floating_point() \
+            or not bool(torch.isfinite(v).all()):
+        got = f"shape {tuple(v.shape)} {v.dtype}" if isinstance(v, torch.Tensor) else type(v).__name__
+        raise ValueError(f"f: must map the {n + 1} knots to {n + 1} finite real values, got {got}")
+    v = v.detach().to(dtype)
     slopes = (v[1:] - v[:-1]) / (t[1:] - t[:-1])  # (N,)
     coef = torch.cat([slopes[:1], slopes[1:] - slopes[:-1]])  # change of slope at each knot
     return t[:-1], coef, v[0]
@@ -87,12 +98,17 @@ def relu_ridge_sum(x, knots, coef, intercept) -> torch.Tensor:
     x = as_tensor(x, "x")
     knots = as_tensor(knots, "knots", ndim=1, dtype=x.dtype)
     coef = as_tensor(coef, "coef", shape=(knots.numel(),), dtype=x.dtype)
+    intercept = as_tensor(intercept, "intercept", shape=(), dtype=x.dtype, device=x.device)
+    check_memory(2 * x.numel() * knots.numel(), "x" if x.numel() > knots.numel() else "knots",
+                 itemsize=x.element_size(), what="the units at every point")
     return intercept + (torch.relu(x[..., None] - knots) * coef).sum(-1)
 
 
 def ridge_directions(n_directions: int, *, dtype=torch.float64) -> torch.Tensor:
     r"""``n_directions`` unit vectors $u_j = (\cos\theta_j, \sin\theta_j)$, $\theta_j = j\pi/M$: (M, 2)."""
     m = check_int(n_directions, "n_directions", min_value=1)
+    check_float_dtype(dtype)
+    check_memory(4 * m, "n_directions", itemsize=dtype.itemsize, what="the directions")
     theta = torch.arange(m, dtype=dtype) * math.pi / m
     return torch.stack([theta.cos(), theta.sin()], 1)
 
@@ -107,7 +123,9 @@ def ridge_polynomial_fit(X, y, n_directions: int, degree: int):
     X = as_tensor(X, "X", shape=(None, 2), dtype=torch.float64)
     y = as_tensor(y, "y", shape=(X.shape[0],), dtype=torch.float64)
     deg = check_int(degree, "degree", min_value=0, max_value=20)
-    T = X @ ridge_directions(n_directions).T  # (n, M): the ridge variables u_j . x
+    M = check_int(n_directions, "n_directions", min_value=1)
+    check_memory(3 * X.shape[0] * (M * deg + 1), "n_directions", what="the least-squares design matrix")
+    T = X @ ridge_directions(M).T  # (n, M): the ridge variables u_j . x
     powers = T[:, :, None] ** torch.arange(1, deg + 1, dtype=torch.float64)  # (n, M, deg)
     A = torch.cat([torch.ones(X.shape[0], 1, dtype=torch.float64), powers.reshape(X.shape[0], -1)], 1)
     coef = torch.linalg.lstsq(A, y[:, None], driver="gelsd").solution
@@ -125,14 +143,17 @@ def random_field(X, *, nu: float = 1.5, lengthscale: float = 2.0, n_features: in
     $2\nu$ degrees of freedom and scale $1/\ell$ (the Matern spectral density), $\phi_j$ uniform.  Sample
     paths have Sobolev smoothness about $\nu$; the same $\ell$ in every $d$ means more wiggles as $d$ grows.
     """
-    X = as_tensor(X, "X", ndim=2)
+    X = as_tensor(X, "X", ndim=2).detach()
     if not float(2 * check_positive(nu, "nu")).is_integer():
         raise ValueError(f"nu: 2ν must be an integer (ν = 0.5, 1, 1.5, ...), got {nu}")
     ell = check_positive(lengthscale, "lengthscale")
     F = check_int(n_features, "n_features", min_value=1)
     S = check_int(n_fields, "n_fields", min_value=1)
     d, dof = X.shape[1], int(2 * nu)
-    g = generator(check_int(seed, "seed"), torch.device("cpu"))
+    factors = {"n_fields": S, "n_features": F, "nu": dof}
+    check_memory(2 * S * F * (d + dof) + S * X.shape[0] * F, max(factors, key=factors.get),
+                 what="the random frequencies and feature phases")
+    g = generator(check_seed(seed), torch.device("cpu"))
     z = torch.randn(S, F, d, generator=g, dtype=torch.float64)
     chi2 = (torch.randn(S, F, dof, generator=g, dtype=torch.float64) ** 2).sum(-1, keepdim=True)
     omega = z * torch.sqrt(dof / chi2) / ell  # (S, F, d)
@@ -149,7 +170,9 @@ def random_ridge_units(n_sets: int, d: int, n_units: int, *, seed: int = 0, devi
     S = check_int(n_sets, "n_sets", min_value=1)
     d = check_int(d, "d", min_value=1)
     N = check_int(n_units, "n_units", min_value=1)
-    g = generator(check_int(seed, "seed"), torch.device("cpu"))
+    sizes = {"n_sets": S, "d": d, "n_units": N}
+    check_memory(2 * S * (d + 1) * N, max(sizes, key=sizes.get), what="the units")
+    g = generator(check_seed(seed), torch.device("cpu"))
     U = torch.randn(S, d, N, generator=g, dtype=torch.float64)
     b = 2 * torch.rand(S, 1, N, generator=g, dtype=torch.float64) - 1
     dev = get_device(device)
@@ -169,11 +192,14 @@ def random_feature_errors(X, y, X_test, y_test, units: Sequence[int], *, ridge: 
     Xt = as_tensor(X_test, "X_test", shape=(None, X.shape[1]), dtype=torch.float64, device=X.device)
     y = as_tensor(y, "y", shape=(None, X.shape[0]), dtype=torch.float64, device=X.device)
     yt = as_tensor(y_test, "y_test", shape=(y.shape[0], Xt.shape[0]), dtype=torch.float64, device=X.device)
+    if isinstance(units, (str, bytes)) or not isinstance(units, (list, tuple)):
+        raise TypeError(f"units: expected a list of numbers of units, got {type(units).__name__}")
     units = [check_int(u, "units", min_value=1) for u in units]
     if not units:
         raise ValueError("units: give at least one number of units")
     lam = check_positive(ridge, "ridge") * X.shape[0]
     S, d, N = y.shape[0], X.shape[1], max(units)
+    check_memory(3 * S * (N + 1) * (N + 1 + X.shape[0] + Xt.shape[0]), "units", what="the features and Gram matrices")
     U, b = random_ridge_units(S, d, N, seed=seed, device=X.device)
 
     def features(Z):  # (S, n, N + 1): a constant, then the units in order
@@ -208,6 +234,10 @@ def compositional_function(h: Callable, n_inputs: int = 8, *, order=None) -> Cal
     """
     check_callable(h, "h")
     n = _check_tree_inputs(n_inputs)
+    probe = h(torch.zeros(1, 1, dtype=torch.float64), torch.zeros(1, 1, dtype=torch.float64))
+    if not isinstance(probe, torch.Tensor) or probe.shape != (1, 1):
+        raise TypeError(f"h: must map two tensors of one shape to one tensor of that shape, got "
+                        f"{type(probe).__name__} {tuple(getattr(probe, 'shape', ()))} for two (1, 1) tensors")
     perm = None
     if order is not None:
         perm = torch.as_tensor(list(order), dtype=torch.long) if not isinstance(order, torch.Tensor) else order.long()
@@ -239,6 +269,7 @@ def tree_masks(k: int, n_inputs: int = 8) -> list[torch.Tensor]:
     $2j, 2j+1$ of that level (so the leaves pair $x_1x_2$, $x_3x_4$, ...)."""
     k = check_int(k, "k", min_value=1)
     q = _check_tree_inputs(n_inputs)
+    check_memory(2 * q * q * k, "k", itemsize=1, what="the masks")
     masks = []
     while q > 1:
         nodes = q // 2
@@ -313,8 +344,15 @@ def masked_net(masks, acts, *, seed: int = 0, dtype=torch.float32, device=None) 
     $W \sim U(\pm\sqrt{3g/m_j})$, $g = 2$ before a ReLU, 1 otherwise (He et al. 2015); biases 0.
     (PyTorch's default, $U(\pm 1/\sqrt{d_{\rm in}})$ with the *unmasked* width, starts a tree net's signal
     near zero, and it trains poorly.)"""
-    if not isinstance(masks, (list, tuple)) or not masks or len(acts) != len(masks):
-        raise ValueError("masks: expected a list of (d_in, d_out) masks and one activation flag per mask")
+    if not isinstance(masks, (list, tuple)) or not masks:
+        raise TypeError("masks: expected a non-empty list of (d_in, d_out) masks")
+    if not all(isinstance(M, torch.Tensor) and M.ndim == 2 and M.numel() > 0 for M in masks):
+        raise TypeError("masks: every mask must be a non-empty (d_in, d_out) tensor")
+    if isinstance(acts, (str, bytes)) or not isinstance(acts, (list, tuple)) or len(acts) != len(masks):
+        raise TypeError(f"acts: expected one activation flag (True = ReLU) per mask, {len(masks)} in all")
+    acts = [check_bool(a, "acts") for a in acts]
+    check_float_dtype(dtype)
+    check_memory(4 * sum(M.numel() for M in masks), "masks", itemsize=dtype.itemsize, what="the net's weights")
     for i, (A, B) in enumerate(zip(masks[:-1], masks[1:])):
         if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[0]:
             raise ValueError(f"masks: layer {i} has {A.shape[-1]} outputs but layer {i + 1} expects {B.shape[0]}")
@@ -344,6 +382,7 @@ def shallow_net(width: int, n_inputs: int = 8, *, seed: int = 0, dtype=torch.flo
     r"""One hidden layer of ``width`` ReLU units and a linear output: $(d + 2)\,\mathrm{width} + 1$ parameters."""
     w = check_int(width, "width", min_value=1)
     d = check_int(n_inputs, "n_inputs", min_value=1)
+    check_memory(8 * w * (d + 1), "width" if w > d else "n_inputs", itemsize=1, what="the masks")
     return masked_net([torch.ones(d, w, dtype=torch.bool), torch.ones(w, 1, dtype=torch.bool)], [True, False],
                       seed=seed, dtype=dtype, device=device)
 
@@ -355,6 +394,9 @@ def dense_net(widths: Sequence[int], n_inputs: int = 8, *, seed: int = 0, dtype=
         raise ValueError(f"widths: expected a non-empty list of hidden widths, got {widths!r}")
     sizes = [check_int(n_inputs, "n_inputs", min_value=1)] + [check_int(w, "widths", min_value=1) for w in widths]
     sizes.append(1)
+    n_weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    check_memory(8 * n_weights, "widths" if max(sizes[1:]) >= sizes[0] else "n_inputs", itemsize=1,
+                 what="the masks")
     masks = [torch.ones(a, b, dtype=torch.bool) for a, b in zip(sizes[:-1], sizes[1:])]
     return masked_net(masks, [True] * len(widths) + [False], seed=seed, dtype=dtype, device=device)
 
@@ -422,6 +464,11 @@ def _as_models(model) -> list[torch.nn.Module]:
     return models
 
 
+def _blew_up(loss: torch.Tensor, scale: torch.Tensor) -> bool:
+    """A loss that is not finite, or 10^4 times its scale: Adam's steps overshoot (a step size too large)."""
+    return not bool(torch.isfinite(loss).all()) or bool((loss > 1e4 * scale).any())
+
+
 def outputs(model, X) -> torch.Tensor:
     """Every member's output, (B_total, n): a :class:`MaskedMLP` gives its B members, any other module
     (n, d) -> (n, 1) one, and a list of models their members in order."""
@@ -464,7 +511,8 @@ def fit(model, X, y, steps: int, lr, seed: int = 0, *, batch_size: int | None = 
         y = y.reshape(1, -1).expand(B, -1)
     if y.shape != (B, n):
         raise ValueError(f"y: expected shape ({n},) or ({B}, {n}) for {B} member(s) and {n} rows, got {tuple(y.shape)}")
-    steps = check_int(steps, "steps", min_value=0)
+    steps = check_steps(check_int(steps, "steps", min_value=0), "steps", what="fit")
+    check_memory(steps * B, "steps", itemsize=X.element_size(), what="the loss history")
     lrs, _ = per_batch(lr, "lr", size=B, dtype=ref.dtype, device=ref.device)
     if lrs.ndim != 1:
         raise ValueError(f"lr: expected a number or {B} numbers (one per member), got shape {tuple(lrs.shape)}")
@@ -502,10 +550,11 @@ def fit(model, X, y, steps: int, lr, seed: int = 0, *, batch_size: int | None = 
         per_member.sum().backward()
         opt.step(lr0 * 0.5 * (1 + math.cos(math.pi * t / steps)))
         losses[t] = per_member.detach().cpu()
-        if t % 50 == 49 and not bool(torch.isfinite(losses[t]).all()):
-            raise Diverged(f"fit: the loss is not finite at step {t + 1} (lr up to {lr0:g}); lower lr")
-    if steps and not bool(torch.isfinite(losses[-1]).all()):
-        raise Diverged(f"fit: the loss is not finite at the last step (lr up to {lr0:g}); lower lr")
+        if t == 0:  # the blow-up check's scale: the first loss, or predicting 0 (mean y^2), whichever is larger
+            scale = torch.maximum(losses[0], (y.detach() ** 2).mean(1).cpu()).clamp(min=1e-12)
+        if (t % 50 == 49 or t == steps - 1) and _blew_up(losses[t], scale):
+            raise Diverged(f"lr: fit's loss blew up by step {t + 1} (to {float(losses[t].max()):.3g}, from a scale "
+                           f"of {float(scale.max()):.3g}; lr up to {lr0:g}); lower lr")
     with torch.no_grad():
         for m, s, qW, qb in scaled:
             if s is not None:

@@ -16,7 +16,17 @@ import torch
 
 from course_lib.backprop import kernels
 from course_lib.core.data import xor
-from course_lib.core.validate import as_tensor, check_in_range, check_int, check_layer_sizes, check_positive
+from course_lib.core.validate import (
+    Diverged,
+    as_tensor,
+    check_in_range,
+    check_int,
+    check_layer_sizes,
+    check_memory,
+    check_positive,
+    check_seed,
+    check_steps,
+)
 
 __all__ = ["noisy_xor", "median_interval", "SAResult", "stochastic_approximation", "KWCheck",
            "kiefer_wolfowitz_check", "FailureDiagnosis", "diagnose_failures"]
@@ -34,12 +44,19 @@ def noisy_xor(p: float = 0.1) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 def median_interval(x, confidence: float = 0.95) -> tuple[float, float, float]:
     """The sample median and its exact distribution-free confidence interval (order statistics, by the
     binomial sign test; ``scipy.stats.quantile_test``)."""
-    x = as_tensor(x, "x", ndim=1)
+    x = as_tensor(x, "x", ndim=1).detach()
     check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
     from scipy.stats import quantile_test
 
     ci = quantile_test(x.cpu().numpy(), q=float(x.median()), p=0.5).confidence_interval(confidence)
     return float(x.median()), float(ci.low), float(ci.high)
+
+
+def _rates(values, name: str) -> list[float]:
+    """A non-empty sequence of step sizes, each finite and > 0."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple)) or not values:
+        raise TypeError(f"{name}: expected a non-empty list of step sizes, got {values!r:.60}")
+    return [check_positive(v, name) for v in values]
 
 
 @dataclass
@@ -136,9 +153,15 @@ def stochastic_approximation(p: float = 0.1, sizes=(2, 3, 1), n_seeds: int = 200
     labels (p = 0); then compute each run's noise floor from its Hessian
     (:func:`kernels.hessian`, :func:`kernels.noise_floor`).  Kiefer–Wolfowitz arms (steps ``kw_a``,
     width ``kw_c``, same decay time) get the same number of noisy samples (:func:`kernels.kw_stream`)."""
-    sizes = check_layer_sizes(list(sizes), "sizes", min_layers=2)
+    sizes = check_layer_sizes(list(sizes) if isinstance(sizes, tuple) else sizes, "sizes", min_layers=2)
     n_seeds = check_int(n_seeds, "n_seeds", min_value=2)
     rm_lr, rm_tau = check_positive(rm_lr, "rm_lr"), check_positive(rm_tau, "rm_tau")
+    lrs, kw_a, kw_c = _rates(lrs, "lrs"), _rates(kw_a, "kw_a"), check_positive(kw_c, "kw_c")
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="stochastic_approximation")
+    check_seed(seed)
+    P = kernels._n_params(sizes)
+    check_memory(4 * (len(lrs) + 2 + len(kw_a)) * n_seeds * P * (2 * P + 8), "n_seeds" if n_seeds > P else "sizes",
+                 what="the step-size arms' networks and their shifted copies")
     X, Y, M = noisy_xor(p)
     W0, b0 = kernels.init_params(sizes, n_seeds, seed)
     lr = torch.tensor([*map(float, lrs), rm_lr], dtype=torch.float64)
@@ -148,7 +171,10 @@ def stochastic_approximation(p: float = 0.1, sizes=(2, 3, 1), n_seeds: int = 200
     targets = torch.cat([M.expand(K - 1, -1), Y[None]])
     Ws = [w.expand(K, *w.shape).clone() for w in W0]
     bs = [b.expand(K, *b.shape).clone() for b in b0]
-    run = kernels.sgd_stream(Ws, bs, X, targets, n_steps, lr, tau=tau, seed=seed + 1, record_every=record_every)
+    try:
+        run = kernels.sgd_stream(Ws, bs, X, targets, n_steps, lr, tau=tau, seed=seed + 1, record_every=record_every)
+    except Diverged as err:
+        raise Diverged(f"lrs: an SGD arm blew up (lrs = {lrs}, rm_lr = {rm_lr:g}): {err}") from err
     noisy_w, noisy_b = [w[:-1] for w in run.weights], [b[:-1] for b in run.biases]
     lam = torch.linalg.eigvalsh(kernels.hessian(noisy_w, noisy_b, X, M))
     eta_end = lr[:-1] / (1 + n_steps / tau[:-1])
@@ -157,9 +183,13 @@ def stochastic_approximation(p: float = 0.1, sizes=(2, 3, 1), n_seeds: int = 200
     near_min = ((out > 0.5).double() == Y).all(dim=-1)
     P = sum(o * (i + 1) for i, o in zip(sizes[:-1], sizes[1:]))
     A = len(kw_a)
-    kw = kernels.kw_stream([w.expand(A, *w.shape).clone() for w in W0], [b.expand(A, *b.shape).clone() for b in b0],
-                           X, M, max(1, n_steps // (2 * P)), list(map(float, kw_a)), kw_c, rm_tau, seed=seed + 2,
-                           record_every=max(1, record_every // (2 * P)))
+    try:
+        kw = kernels.kw_stream([w.expand(A, *w.shape).clone() for w in W0],
+                               [b.expand(A, *b.shape).clone() for b in b0], X, M, max(1, n_steps // (2 * P)),
+                               list(map(float, kw_a)), kw_c, rm_tau, seed=seed + 2,
+                               record_every=max(1, record_every // (2 * P)))
+    except Diverged as err:
+        raise Diverged(f"kw_a: a Kiefer–Wolfowitz arm blew up (kw_a = {kw_a}, kw_c = {kw_c:g}): {err}") from err
     labels = [f"constant η={v:g}" for v in lrs] + [f"Robbins–Monro ηₜ={rm_lr:g}/(1+t/{rm_tau:g})",
                                                    f"clean labels, constant η={rm_lr:g}"]
     return SAResult(steps=run.steps, excess=run.loss, lr=lr, tau=tau, labels=labels, clean=K - 1, floor=floor,
@@ -191,7 +221,10 @@ def kiefer_wolfowitz_check(p: float = 0.1, sizes=(2, 3, 1), cs=(0.25, 0.025), n_
     exact spread from :func:`kernels.kw_moments`; also the spread a quotient would have at the finite-
     difference check's step ``fd_step``."""
     X, Y, M = noisy_xor(p)
-    W, b = kernels.init_params(list(sizes), None, seed)
+    sizes = check_layer_sizes(list(sizes) if isinstance(sizes, tuple) else sizes, "sizes", min_layers=1)
+    cs = _rates(cs, "cs")
+    fd_step = check_positive(fd_step, "fd_step")
+    W, b = kernels.init_params(sizes, None, seed)
     dWs, dbs = kernels.backward_pass(W, kernels.forward_pass(W, b, X), M[:, None])
     grad = kernels.flatten_params(dWs, dbs)
     z_max, sd_ratio, sd_pred, bias = [], [], [], []
@@ -248,6 +281,10 @@ def diagnose_failures(weights, biases, X, Y, undecided_tol: float = 0.1, negativ
     gradient norm, and the curvature the output layer alone predicts for the undecided pair."""
     undecided_tol = check_in_range(undecided_tol, "undecided_tol", 0.0, 0.5, closed=False)
     negative_tol = check_positive(negative_tol, "negative_tol")
+    sizes = kernels._check_net(weights, biases)
+    if weights[0].ndim != 3 or sizes[-1] != 1:
+        raise ValueError(f"weights: expected a batch of networks (S, out, in) with one output, got "
+                         f"{tuple(weights[0].shape)} -> {sizes[-1]}")
     X = as_tensor(X, "X", ndim=2, dtype=weights[0].dtype)
     Y = as_tensor(Y, "Y", shape=(X.shape[0],), dtype=weights[0].dtype)
     acts = kernels.forward_pass(weights, biases, X)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
 from course_lib.core.device import generator, get_device
@@ -31,10 +32,12 @@ from course_lib.core.history import TrainHistory
 from course_lib.core.validate import (
     Diverged,
     as_tensor,
+    check_float_dtype,
     check_int,
     check_layer_sizes,
     check_memory,
     check_positive,
+    check_seed,
     check_steps,
     per_batch,
 )
@@ -46,12 +49,58 @@ __all__ = [
 ]
 
 
+#: |w| beyond this is a blow-up, not learning: a sigmoid is flat (exactly 0 or 1 in float64) beyond |z| ~ 40,
+#: so a weight thrown to 1e6 by one step never moves again (train_many, sgd_stream and kw_stream raise Diverged)
+WEIGHT_BOUND = 1e6
+
+
 def _check_sizes(sizes) -> list[int]:
     return check_layer_sizes(sizes, "sizes", min_layers=1)
 
 
+def _n_params(sizes) -> int:
+    return sum(o * (i + 1) for i, o in zip(sizes[:-1], sizes[1:]))
+
+
+def _blown_up(weights) -> float | None:
+    """The largest |weight| when some weight left [-WEIGHT_BOUND, WEIGHT_BOUND] (or is not finite), else None."""
+    top = max(float(W.abs().max()) for W in weights)
+    return None if top <= WEIGHT_BOUND else top
+
+
+def _check_net(weights, biases, X=None):
+    """Layers that chain -- ``weights`` (..., out, in), ``biases`` (..., out), one per layer -- and inputs ``X``
+    (..., n, sizes[0]) converted to the weights' dtype (a tensor that requires grad keeps its graph)."""
+    sizes = _sizes_of(weights)
+    if not isinstance(biases, (list, tuple)) or len(biases) != len(weights) \
+            or not all(isinstance(b, torch.Tensor) for b in biases):
+        raise ValueError(f"biases: expected a list of {len(weights)} tensors (one per layer, like weights)")
+    for i, (W, b) in enumerate(zip(weights, biases)):
+        if not W.is_floating_point() or W.ndim < 2:
+            raise TypeError(f"weights: layer {i} must be a floating tensor (..., out, in), got {W.dtype} "
+                            f"{tuple(W.shape)}")
+        if i and W.shape[-1] != weights[i - 1].shape[-2]:
+            raise ValueError(f"weights: layer {i} takes {W.shape[-1]} inputs but layer {i - 1} has "
+                             f"{weights[i - 1].shape[-2]} outputs")
+        if not b.is_floating_point() or b.shape[-1:] != W.shape[-2:-1]:
+            raise ValueError(f"biases: layer {i} must be (..., {W.shape[-2]}), got {tuple(b.shape)}")
+    if X is None:
+        return sizes
+    X = as_tensor(X, "X", dtype=weights[0].dtype, device=weights[0].device)
+    if X.ndim < 2 or X.shape[-1] != sizes[0]:
+        raise ValueError(f"X: expected (..., n, {sizes[0]}) inputs, got shape {tuple(X.shape)}")
+    return X
+
+
 def init_params(sizes, n_nets=None, seed=0, init_scale=1.0, dtype=torch.float64, device=None):
     """Weights (…, out, in) and biases (…, out) drawn uniform in [−init_scale, init_scale]·/√fan_in."""
+    sizes = _check_sizes(sizes)
+    n_nets = None if n_nets is None else check_int(n_nets, "n_nets", min_value=1)
+    check_seed(seed)
+    init_scale = check_positive(init_scale, "init_scale")
+    check_float_dtype(dtype)
+    check_memory(2 * (n_nets or 1) * _n_params(sizes), "n_nets" if (n_nets or 1) > max(sizes) else "sizes",
+                 itemsize=dtype.itemsize, what="the parameters")
     dev = get_device(device)
     g = generator(seed, torch.device("cpu"))
     lead = () if n_nets is None else (n_nets,)
@@ -65,6 +114,7 @@ def init_params(sizes, n_nets=None, seed=0, init_scale=1.0, dtype=torch.float64,
 
 def forward_pass(weights, biases, X) -> list[torch.Tensor]:
     """Activations [X, y¹, …, yᴸ]; eq. (1)–(2) layer by layer.  Broadcasts over leading dims."""
+    X = _check_net(weights, biases, X)
     acts = [X]
     for W, b in zip(weights, biases):
         acts.append(torch.sigmoid(acts[-1] @ W.transpose(-1, -2) + b.unsqueeze(-2)))
@@ -76,6 +126,7 @@ def backward_pass(weights, acts, Y):
 
     δᴸ = ∂E/∂yᴸ ⊙ yᴸ(1−yᴸ);  ∂E/∂Wˡ = δˡᵀ yˡ⁻¹;  ∂E/∂bˡ = Σₙ δˡ;  δˡ⁻¹ = (δˡ Wˡ) ⊙ yˡ⁻¹(1−yˡ⁻¹).
     """
+    Y = _check_backward(weights, acts, Y)
     out = acts[-1]
     delta = 2.0 * (out - Y) / (out.shape[-2] * out.shape[-1]) * out * (1 - out)
     dWs, dbs = [None] * len(weights), [None] * len(weights)
@@ -88,13 +139,30 @@ def backward_pass(weights, acts, Y):
     return dWs, dbs
 
 
+def _check_backward(weights, acts, Y):
+    """``acts`` = [X, y¹, …, yᴸ] of :func:`forward_pass` for ``weights``, and targets ``Y`` that broadcast
+    against the output yᴸ (..., n, out)."""
+    sizes = _sizes_of(weights)
+    if not isinstance(acts, (list, tuple)) or len(acts) != len(weights) + 1 \
+            or not all(isinstance(a, torch.Tensor) and a.is_floating_point() for a in acts):
+        raise ValueError(f"acts: expected the {len(weights) + 1} activations [X, y1, ...] of forward_pass")
+    for i, a in enumerate(acts):
+        if a.ndim < 2 or a.shape[-1] != sizes[i]:
+            raise ValueError(f"acts: activation {i} must be (..., n, {sizes[i]}), got {tuple(a.shape)}")
+    Y = as_tensor(Y, "Y", dtype=acts[-1].dtype, device=acts[-1].device)
+    try:
+        np.broadcast_shapes(tuple(Y.shape), tuple(acts[-1].shape))
+    except ValueError as err:
+        raise ValueError(f"Y: shape {tuple(Y.shape)} does not match the output {tuple(acts[-1].shape)}") from err
+    return Y
+
+
 class SigmoidMLP:
     """A fully connected sigmoid network, weights shaped (out, in), with hand-written backprop."""
 
     def __init__(self, sizes, seed: int = 0, dtype: torch.dtype = torch.float64, device=None, init_scale: float = 1.0):
         self.sizes = _check_sizes(sizes)
-        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise TypeError(f"dtype: expected a floating torch dtype, got {dtype!r}")
+        check_float_dtype(dtype)
         check_positive(init_scale, "init_scale")
         self.dtype, self.device = dtype, get_device(device)
         self.weights, self.biases = init_params(self.sizes, None, seed, init_scale, dtype, self.device)
@@ -162,11 +230,16 @@ def train_many(X, Y, sizes, n_nets: int, lr=1.0, epochs: int = 1000, seed: int =
     n_nets = check_int(n_nets, "n_nets", min_value=1)
     epochs = check_int(epochs, "epochs", min_value=1)
     check_positive(init_scale, "init_scale")
-    X = as_tensor(X, "X", shape=(None, sizes[0]), dtype=torch.float64, device=dev)
+    check_seed(seed)
+    X = as_tensor(X, "X", ndim=2, dtype=torch.float64, device=dev)
+    if X.shape[1] != sizes[0]:
+        raise ValueError(f"X: expected {sizes[0]} columns (sizes[0] = {sizes[0]} inputs), got shape {tuple(X.shape)}")
     Y = as_tensor(Y, "Y", ndim=(1, 2), dtype=torch.float64, device=dev)
     Y = Y[:, None] if Y.ndim == 1 else Y
     if Y.shape != (X.shape[0], sizes[-1]):
         raise ValueError(f"Y: expected shape ({X.shape[0]}, {sizes[-1]}), got {tuple(Y.shape)}")
+    check_memory(n_nets * (_n_params(sizes) + 4 * X.shape[0] * sum(sizes)), "n_nets" if n_nets > max(sizes) else
+                 "sizes", what="the networks and their activations")
     if isinstance(lr, (int, float)) and not isinstance(lr, bool):
         lr_t = torch.full((n_nets,), check_positive(lr, "lr"), dtype=torch.float64, device=dev)
     else:
@@ -179,8 +252,16 @@ def train_many(X, Y, sizes, n_nets: int, lr=1.0, epochs: int = 1000, seed: int =
         robbins_monro = check_positive(robbins_monro, "robbins_monro")
     if snapshot_every is not None:
         snapshot_every = check_int(snapshot_every, "snapshot_every", min_value=1)
+    steps = epochs * (1 if batch_size is None else math.ceil(X.shape[0] / batch_size))
+    check_steps(steps, "epochs", what="train_many")
+    n_snap = 0 if not snapshot_every else epochs // snapshot_every + 2
+    check_memory(n_nets * (_n_params(sizes) * (1 + n_snap) + 4 * X.shape[0] * sum(sizes)) + epochs * n_nets,
+                 "n_nets" if n_nets > epochs else "epochs", what="the networks, activations and history")
 
     weights, biases = init_params(sizes, n_nets, seed, init_scale, torch.float64, dev)
+    if _blown_up(weights) is not None:
+        raise ValueError(f"init_scale: the initial weights reach {_blown_up(weights):.3g}, beyond {WEIGHT_BOUND:g} "
+                         "where every sigmoid is flat")
     masks = None
     if hidden_mask is not None:
         if len(sizes) != 3:
@@ -218,6 +299,10 @@ def train_many(X, Y, sizes, n_nets: int, lr=1.0, epochs: int = 1000, seed: int =
             step += 1
         if not bool(torch.isfinite(losses[-1]).all()):
             raise Diverged(f"lr: training diverged at epoch {epoch} (loss is not finite); use a smaller lr")
+        top = _blown_up(weights)
+        if top is not None:
+            raise Diverged(f"lr: training blew up at epoch {epoch}: a weight reached {top:.3g} (beyond "
+                           f"{WEIGHT_BOUND:g}, where every sigmoid is flat); use a smaller lr")
     if snapshot_every:
         snapshots.append(([w.clone() for w in weights], [b.clone() for b in biases]))
         snap_epochs.append(epochs)
@@ -232,6 +317,7 @@ def gradient_norm(weights, biases, X, Y) -> torch.Tensor:
 
     ``Y`` is (n,) or (n, out); the gradient is :func:`backward_pass` of mean((yᴸ − Y)²).
     """
+    _check_net(weights, biases)
     X = as_tensor(X, "X", ndim=2, dtype=weights[0].dtype, device=weights[0].device)
     Y = as_tensor(Y, "Y", ndim=(1, 2), dtype=weights[0].dtype, device=weights[0].device)
     Y = Y[:, None] if Y.ndim == 1 else Y
@@ -250,6 +336,7 @@ def _sizes_of(weights) -> list[int]:
 
 def flatten_params(weights, biases) -> torch.Tensor:
     """One parameter vector per network, shape (..., P): layer by layer, W (row-major) then b."""
+    _check_net(weights, biases)
     parts = []
     for W, b in zip(weights, biases):
         parts += [W.flatten(start_dim=-2), b]
@@ -262,7 +349,10 @@ def unflatten_params(v: torch.Tensor, sizes) -> tuple[list, list]:
     P = sum(o * (i + 1) for i, o in zip(sizes[:-1], sizes[1:]))
     if not isinstance(v, torch.Tensor):
         raise TypeError(f"v: expected a tensor of parameters, got {type(v).__name__}")
-    if v.shape[-1] != P:
+    as_tensor(v, "v")  # real, finite, non-empty (v itself is returned in views, its graph kept)
+    if not v.is_floating_point():
+        raise TypeError(f"v: expected a floating tensor, got dtype {v.dtype}")
+    if v.ndim == 0 or v.shape[-1] != P:
         raise ValueError(f"v: expected {P} parameters for sizes {sizes}, got {v.shape[-1]}")
     weights, biases, k = [], [], 0
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
@@ -289,7 +379,7 @@ def hessian(weights, biases, X, Y, h: float = 1e-4) -> torch.Tensor:
     copies of every network go through one batched pass.  Error O(h²) (about 1e-9 at h = 1e-4 for
     these sigmoid nets); the result is symmetrised.
     """
-    sizes = _sizes_of(weights)
+    sizes = _check_net(weights, biases)
     h = check_positive(h, "h")
     X, Y = _check_targets(X, Y, sizes, weights[0].dtype, weights[0].device)
     v = flatten_params(weights, biases)
@@ -305,7 +395,7 @@ def hessian(weights, biases, X, Y, h: float = 1e-4) -> torch.Tensor:
 
 # -- stochastic approximation on a stream of noisy labels -------------------------------------
 def _check_stream(weights, biases, X, M, per_arm: bool = False):
-    sizes = _sizes_of(weights)
+    sizes = _check_net(weights, biases)
     if sizes[-1] != 1:
         raise ValueError(f"weights: the stream kernels are for one output unit, got {sizes[-1]}")
     X = as_tensor(X, "X", shape=(None, sizes[0]), dtype=weights[0].dtype, device=weights[0].device)
@@ -371,8 +461,10 @@ def sgd_stream(weights, biases, X, M, n_steps: int, lr, tau=None, seed: int = 0,
         if (t + 1) % record_every == 0 or t + 1 == n_steps:
             steps.append(t + 1)
             losses.append(excess())
-            if not bool(torch.isfinite(losses[-1]).all()):
-                raise Diverged(f"lr: SGD diverged by step {t + 1}; use a smaller lr")
+            top = _blown_up(Ws)
+            if not bool(torch.isfinite(losses[-1]).all()) or top is not None:
+                raise Diverged(f"lr: SGD diverged by step {t + 1} (largest weight {top or float('nan'):.3g}, "
+                               f"bound {WEIGHT_BOUND:g}); use a smaller lr")
     return TrainHistory(method="SGD", loss=torch.stack(losses), weights=Ws, biases=bs,
                         records={"steps": torch.tensor(steps)},
                         params=dict(lr=lr_t, tau=tau_t, n_steps=n_steps, seed=seed, record_every=record_every))
@@ -491,8 +583,10 @@ def kw_stream(weights, biases, X, M, n_steps: int, a, c, tau: float, seed: int =
         if (t + 1) % record_every == 0 or t + 1 == n_steps:
             samples.append(2 * P * (t + 1))
             losses.append(excess())
-            if not bool(torch.isfinite(losses[-1]).all()):
-                raise Diverged(f"a: the Kiefer–Wolfowitz recursion diverged by step {t + 1}; use a smaller a")
+            top = float(v.abs().max())
+            if not bool(torch.isfinite(losses[-1]).all()) or not top <= WEIGHT_BOUND:
+                raise Diverged(f"a: the Kiefer–Wolfowitz recursion diverged by step {t + 1} (largest weight "
+                               f"{top:.3g}, bound {WEIGHT_BOUND:g}); use a smaller a")
     Ws, bs = unflatten_params(v, sizes)
     return TrainHistory(method="KW", loss=torch.stack(losses), weights=Ws, biases=bs,
                         records={"samples": torch.tensor(samples)},

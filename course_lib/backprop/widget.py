@@ -6,7 +6,7 @@ import torch
 
 from course_lib.backprop.experiments import FailureDiagnosis, SAResult
 from course_lib.backprop.kernels import forward_pass, train_many
-from course_lib.core.validate import as_tensor, check_int
+from course_lib.core.validate import as_tensor, check_int, check_memory
 from course_lib.ui.plotting import figure
 from course_lib.ui.widgets import WidgetUI
 
@@ -17,7 +17,11 @@ __all__ = ["loss_traces_figure", "stochastic_approximation_figure", "failure_spe
 def loss_traces_figure(loss, solved, title: str, every: int = 25, stride: int = 10):
     """Every ``every``-th network's loss curve (sampled each ``stride`` epochs), blue if it
     ``solved`` the task, red if not; ``loss`` is a (epochs, S) history, ``solved`` (S,) bool."""
-    loss = as_tensor(loss, "loss", ndim=2, finite=False)
+    loss = as_tensor(loss, "loss", ndim=2).detach()
+    if bool((loss <= 0).any()):
+        raise ValueError("loss: must be > 0 (a log-scale plot)")
+    if not isinstance(title, str):
+        raise TypeError(f"title: expected a string, got {type(title).__name__}")
     every = check_int(every, "every", min_value=1)
     stride = check_int(stride, "stride", min_value=1)
     if not isinstance(solved, torch.Tensor) or solved.dtype != torch.bool or solved.shape != loss.shape[1:]:
@@ -25,7 +29,7 @@ def loss_traces_figure(loss, solved, title: str, every: int = 25, stride: int = 
     fig = figure(title, "epoch", "mean squared error (log scale)", yaxis_type="log")
     epochs = np.arange(0, loss.shape[0], stride)
     for k in range(0, loss.shape[1], every):
-        fig.add_scatter(y=loss[::stride, k].cpu().numpy(), x=epochs, mode="lines", showlegend=False,
+        fig.add_scatter(y=loss[:, k].cpu().numpy()[::stride], x=epochs, mode="lines", showlegend=False,
                         line=dict(width=1, color="#1f77b4" if bool(solved[k]) else "#d62728"))
     return fig
 
@@ -91,6 +95,8 @@ def build_xor_boundary_widget(epochs: int = 1500, snapshot_every: int = 25, seed
     from course_lib.ui.plotting import setup_plotly
 
     setup_plotly(renderer=None)
+    grid = check_int(grid, "grid", min_value=2)
+    check_memory(4 * grid * grid, "grid", what="the decision-boundary grid")
     X, y = xor()
     Y = (y + 1) / 2
     Hmax = max(XOR_WIDGET_HIDDEN)

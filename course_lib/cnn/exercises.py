@@ -5,6 +5,7 @@ import torch
 import torch.nn.functional as F
 
 from course_lib.core.exercises import Case, Exercise, Prediction
+from course_lib.core.validate import check_int
 
 __all__ = ["exercise_shift_test", "prediction_receptive_field"]
 
@@ -53,6 +54,8 @@ def exercise_shift_test() -> Exercise:
 
 def prediction_receptive_field(n_layers: int = 5, kernel_size: int = 3) -> Prediction:
     """Predict the side (pixels) of the receptive field of ``n_layers`` stacked k x k convolutions."""
+    n_layers = check_int(n_layers, "n_layers", min_value=1, max_value=10_000)
+    kernel_size = check_int(kernel_size, "kernel_size", min_value=1, max_value=10_000)
     side = n_layers * (kernel_size - 1) + 1
     return Prediction(
         f"receptive field of {n_layers} stacked {kernel_size}×{kernel_size} convolutions",

@@ -19,9 +19,9 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from course_lib.cnn.kernels import IMAGE, _check_params, _conv1, init_cnn
+from course_lib.cnn.kernels import IMAGE, _check_params, _conv1, _labels, init_cnn
 from course_lib.core.stats import wilson_interval
-from course_lib.core.validate import as_tensor, check_in_range, check_int
+from course_lib.core.validate import as_tensor, check_in_range, check_int, check_memory
 
 __all__ = [
     "receptive_field_mask",
@@ -39,7 +39,10 @@ def receptive_field_mask(kernel_size: int, image: int = IMAGE) -> torch.Tensor:
     """Boolean (image, image) mask of the pixels a ``kernel_size`` x ``kernel_size`` filter centred
     at pixel (image // 2, image // 2) reads."""
     k = check_int(kernel_size, "kernel_size", min_value=1)
-    image = check_int(image, "image", min_value=k)
+    image = check_int(image, "image", min_value=1)
+    if image < k:
+        raise ValueError(f"kernel_size: a {k} x {k} filter does not fit in a {image} x {image} image")
+    check_memory(image * image, "image", itemsize=1, what="the mask")
     c, h = image // 2, k // 2
     rf = torch.zeros(image, image, dtype=torch.bool)
     rf[c - h : c + h + 1, c - h : c + h + 1] = True
@@ -62,7 +65,9 @@ def top_digits(params, X, n_top: int) -> torch.Tensor:
     """Indices (C1, n_top) of the images that most excite each conv1 unit of model 0 (max over positions)."""
     n_top = check_int(n_top, "n_top", min_value=1)
     with torch.no_grad():
-        z1 = _conv1({n: t[:1] for n, t in _check_params(params).items()}, X)  # (N, C1, 8, 8)
+        z1 = _conv1({n: t[:1] for n, t in _check_params(params).items()}, X, name="X")  # (N, C1, 8, 8)
+    if n_top > z1.shape[0]:
+        raise ValueError(f"n_top: {n_top} top digits asked from {z1.shape[0]} images")
     score = z1.flatten(2).max(-1).values  # (N, C1)
     return score.topk(n_top, dim=0).indices.T
 
@@ -71,11 +76,15 @@ def few_shot_rows(y, classes: Sequence[int], n_seeds: int, per_class: int, seed:
     """Row indices (len(classes) * per_class, n_seeds) into ``y``: for each seed, ``per_class``
     random rows of every class in ``classes`` (class by class), drawn without replacement from
     one seeded generator."""
-    y = torch.as_tensor(y)
-    if y.dtype.is_floating_point or y.ndim != 1:
-        raise TypeError(f"y: expected a 1-D tensor of integer labels, got dtype {y.dtype}, shape {tuple(y.shape)}")
+    y = _labels(y, "y")
+    if y.ndim != 1:
+        raise ValueError(f"y: expected a 1-D tensor of integer labels, got shape {tuple(y.shape)}")
     n_seeds = check_int(n_seeds, "n_seeds", min_value=1)
     per_class = check_int(per_class, "per_class", min_value=1)
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence) or not classes:
+        raise TypeError(f"classes: expected a non-empty sequence of class labels, got {classes!r:.60}")
+    check_memory(2 * n_seeds * (len(classes) * per_class + y.numel()),
+                 "n_seeds" if n_seeds > per_class else "per_class", what="the seeds' row draws")
     members = [(y == check_int(c, "classes")).nonzero().flatten() for c in classes]
     if not members or min(len(m) for m in members) < per_class:
         raise ValueError(f"classes: every class needs at least per_class={per_class} rows in y")
@@ -103,9 +112,15 @@ def transfer_init(pretrained, n_seeds: int, n_classes: int = 5, seed: int = 0, d
     read-out for the ``n_classes`` new classes.  Returns ``(params, frozen)`` for
     :func:`~course_lib.cnn.train.train_cnn` (``frozen``: conv layers frozen per network).
     """
+    if not isinstance(pretrained, dict) or any(n not in pretrained for n in ("W1", "b1", "W2", "b2", "W3", "b3")):
+        raise TypeError("pretrained: expected the parameter dict of a trained CNN (from train_cnn)")
     pre = _check_params(pretrained)
     n_seeds = check_int(n_seeds, "n_seeds", min_value=2)
+    n_classes = check_int(n_classes, "n_classes", min_value=2)
     A = len(TRANSFER_ARMS)
+    per_net = sum(int(pre[k][0].numel()) for k in ("W1", "b1", "W2", "b2")) + n_classes * (pre["W3"].shape[-1] + 1)
+    check_memory(2 * A * n_seeds * per_net, "n_seeds" if n_seeds > n_classes else "n_classes",
+                 itemsize=pre["W1"].element_size(), what="the transfer networks")
     init = init_cnn(A * n_seeds, channels=(pre["W1"].shape[1], pre["W2"].shape[1]), kernel_size=pre["W1"].shape[-1],
                     n_classes=n_classes, seed=seed, device=device, dtype=pre["W1"].dtype)
     arm = torch.arange(A * n_seeds) // n_seeds
@@ -119,7 +134,7 @@ def transfer_init(pretrained, n_seeds: int, n_classes: int = 5, seed: int = 0, d
 def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean of ``x`` (1-D, at least 2 values) and its two-sided Student-t confidence interval
     ``mean ± t_{n-1} s / sqrt(n)``: ``(mean, low, high)``."""
-    x = as_tensor(x, "x", ndim=1, dtype=torch.float64, min_size=2).cpu().numpy()
+    x = as_tensor(x, "x", ndim=1, dtype=torch.float64, min_size=2).detach().cpu().numpy()
     confidence = check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
     from scipy.stats import t
 
@@ -139,8 +154,8 @@ def paired_accuracy_ci(a_right, b_right, confidence: float = 0.95) -> tuple[floa
     $p_1 - p_2 + \sqrt{(u_1 - p_1)^2 - 2\phi(u_1 - p_1)(p_2 - l_2) + (p_2 - l_2)^2}$.
     Score-based (no normal approximation of the difference), so valid with few discordant items.
     """
-    a = np.asarray(a_right.cpu() if isinstance(a_right, torch.Tensor) else a_right)
-    b = np.asarray(b_right.cpu() if isinstance(b_right, torch.Tensor) else b_right)
+    a = np.asarray(a_right.detach().cpu() if isinstance(a_right, torch.Tensor) else a_right)
+    b = np.asarray(b_right.detach().cpu() if isinstance(b_right, torch.Tensor) else b_right)
     for name, v in (("a_right", a), ("b_right", b)):
         if v.dtype != bool or v.ndim != 1 or v.size < 1:
             raise TypeError(f"{name}: expected a 1-D boolean array (right / wrong per test item)")

@@ -22,11 +22,20 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 from course_lib.core.device import generator, get_device
-from course_lib.core.validate import as_tensor, check_bool, check_callable, check_int
+from course_lib.core.validate import (
+    as_tensor,
+    check_bool,
+    check_callable,
+    check_float_dtype,
+    check_int,
+    check_memory,
+    check_seed,
+)
 
 __all__ = [
     "IMAGE",
@@ -149,6 +158,8 @@ def impulse_receptive_field(f: Callable, shape: Sequence[int], n_draws: int = 8,
         raise TypeError(f"shape: expected (C, H, W), got {shape!r}")
     shape = tuple(check_int(v, "shape", min_value=1) for v in shape)
     n_draws = check_int(n_draws, "n_draws", min_value=1)
+    check_memory(4 * n_draws * math.prod(shape), "n_draws" if n_draws > math.prod(shape) else "shape",
+                 what="the batch of impulse inputs and their gradients")
     g = generator(seed, torch.device("cpu"))
     x = torch.randn(n_draws, *shape, generator=g, dtype=torch.float64).requires_grad_(True)
     y = f(x)
@@ -174,6 +185,10 @@ def conv_weight_grad_unfold(x, grad_out, kernel_size: int, padding: int = 0) -> 
     k = check_int(kernel_size, "kernel_size", min_value=1)
     p = check_int(padding, "padding", min_value=0)
     N, C, H, W = x.shape
+    if k > min(H, W) + 2 * p:
+        raise ValueError(f"kernel_size: {k} does not fit in the {H}x{W} images padded by {p}")
+    check_memory(2 * N * C * k * k * (H + 2 * p) * (W + 2 * p), "padding" if p > k else "kernel_size",
+                 itemsize=x.element_size(), what="the unfolded patches")
     Ho, Wo = H + 2 * p - k + 1, W + 2 * p - k + 1
     if grad_out.shape[0] != N or grad_out.shape[-2:] != (Ho, Wo):
         raise ValueError(f"grad_out: expected shape ({N}, O, {Ho}, {Wo}), got {tuple(grad_out.shape)}")
@@ -208,6 +223,12 @@ def init_cnn(
     if k % 2 == 0:
         raise ValueError(f"kernel_size: must be odd (same padding), got {k}")
     K = check_int(n_classes, "n_classes", min_value=2)
+    check_float_dtype(dtype)
+    check_seed(seed)
+    per_model = {"channels": C1 * k * k + C2 * C1 * 9 + C1 + C2, "n_classes": K * (4 * C2 + 1)}
+    sizes = {"n_models": S, **{name: v for name, v in per_model.items()}}
+    check_memory(2 * S * sum(per_model.values()), max(sizes, key=sizes.get), itemsize=dtype.itemsize,
+                 what="the CNNs' parameters")
     dev = get_device(device)
     g = generator(seed, torch.device("cpu"))
 
@@ -239,16 +260,34 @@ def _check_params(params) -> dict[str, torch.Tensor]:
     return params
 
 
-def _model_input(params, x, expand: bool = True) -> torch.Tensor:
+def _model_input(params, x, expand: bool = True, name: str = "x") -> torch.Tensor:
     S = params["W1"].shape[0]
-    x = _differentiable(x, "x", ndim=(3, 4), dtype=params["W1"].dtype, device=params["W1"].device)
+    x = _differentiable(x, name, ndim=(3, 4), dtype=params["W1"].dtype, device=params["W1"].device)
     if x.shape[-2:] != (IMAGE, IMAGE):
-        raise ValueError(f"x: expected {IMAGE}x{IMAGE} images, got shape {tuple(x.shape)}")
+        raise ValueError(f"{name}: expected {IMAGE}x{IMAGE} images, got shape {tuple(x.shape)}")
     if x.ndim == 3:  # the same images for every model
         return x.unsqueeze(1).expand(-1, S, -1, -1) if expand else x.unsqueeze(1)
     if x.shape[1] != S:
-        raise ValueError(f"x: expected one image per model on axis 1 ({S}), got {tuple(x.shape)}")
+        raise ValueError(f"{name}: expected one image per model on axis 1 ({S}), got {tuple(x.shape)}")
     return x
+
+
+def _labels(y, name: str = "y", *, device=None) -> torch.Tensor:
+    """Integer class labels as a long tensor (any float, bool, complex or non-numeric input is refused)."""
+    if isinstance(y, torch.Tensor):
+        t = y.detach()
+    elif isinstance(y, (np.ndarray, list, tuple)):
+        arr = np.asarray(y)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"{name}: expected integer class labels, got {arr.dtype} values")
+        t = torch.from_numpy(np.ascontiguousarray(arr))
+    else:
+        raise TypeError(f"{name}: expected a tensor or array of integer class labels, got {type(y).__name__}")
+    if t.dtype.is_floating_point or t.is_complex() or t.dtype == torch.bool:
+        raise TypeError(f"{name}: expected integer class labels, got dtype {t.dtype}")
+    if t.numel() == 0:
+        raise ValueError(f"{name}: expected at least one label, got shape {tuple(t.shape)}")
+    return t.long().to(device) if device is not None else t.long()
 
 
 def _pool2(z: torch.Tensor) -> torch.Tensor:
@@ -261,11 +300,11 @@ def _pool2(z: torch.Tensor) -> torch.Tensor:
     return torch.maximum(a[..., 0::2], a[..., 1::2])
 
 
-def _conv1(params, x) -> torch.Tensor:
+def _conv1(params, x, name: str = "x") -> torch.Tensor:
     """First-layer pre-activations (N, S*C1, 8, 8).  Shared images (N, 8, 8) go through one
     ordinary conv with S*C1 filters (the same numbers as a grouped conv on S copies of the
     input, at half the cost); images per model (N, S, 8, 8) through a grouped conv."""
-    x = _model_input(params, x, expand=False)
+    x = _model_input(params, x, expand=False, name=name)
     W1, b1 = params["W1"], params["b1"]
     S, C1, k = W1.shape[0], W1.shape[1], W1.shape[-1]
     return F.conv2d(x, W1.reshape(S * C1, 1, k, k), b1.reshape(-1), padding=k // 2, groups=x.shape[1])
@@ -278,6 +317,7 @@ def cnn_forward(params, x, *, return_features: bool = False):
     ``z2`` (N, S, C2, 4, 4) of the two conv layers (the "units" we visualise).
     """
     params = _check_params(params)
+    return_features = check_bool(return_features, "return_features")
     S, C1 = params["W1"].shape[:2]
     z1 = _conv1(params, x)
     N = z1.shape[0]

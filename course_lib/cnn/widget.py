@@ -17,7 +17,7 @@ from course_lib.cnn.experiments import top_digits
 from course_lib.cnn.kernels import IMAGE, _check_params, conv1_unit_phi
 from course_lib.cnn.train import activation_maximization, train_cnn
 from course_lib.core.data import digits
-from course_lib.core.validate import check_int
+from course_lib.core.validate import as_tensor, check_in_range, check_int, check_positive
 from course_lib.sparse_coding import learn_dictionary, natural_patches, tile_atoms
 from course_lib.ui.plotting import figure
 from course_lib.ui.widgets import WidgetUI
@@ -38,23 +38,67 @@ __all__ = [
 ]
 
 
+# ----------------------------------------------------------------------------- argument checks
+def _values(x, name: str, **checks) -> np.ndarray:
+    """``x`` as a float64 NumPy array for plotting, checked by ``as_tensor`` (finite, non-empty, real); a tensor
+    that requires grad is read as its values."""
+    return as_tensor(x, name, dtype=torch.float64, **checks).detach().cpu().numpy()
+
+
+def _number(v, name: str) -> float:
+    return check_in_range(v, name, -np.inf, np.inf)
+
+
+def _mask(x, name: str) -> np.ndarray:
+    """A 2-D boolean mask (bools, or numbers 0/1)."""
+    if isinstance(x, torch.Tensor) and x.dtype == torch.bool:
+        t = x.detach().cpu()
+    elif isinstance(x, np.ndarray) and x.dtype == bool:
+        t = torch.from_numpy(x)
+    else:
+        t = as_tensor(x, name, ndim=2).detach().cpu()
+        if not bool(((t == 0) | (t == 1)).all()):
+            raise ValueError(f"{name}: expected a boolean mask (entries 0 or 1)")
+    if t.ndim != 2 or t.numel() == 0:
+        raise ValueError(f"{name}: expected a non-empty 2-D mask, got shape {tuple(t.shape)}")
+    return t.numpy().astype(float)
+
+
+def _right(x, name: str) -> np.ndarray:
+    """A 1-D boolean vector of right/wrong answers."""
+    a = np.asarray(x.detach().cpu() if isinstance(x, torch.Tensor) else x)
+    if a.dtype != bool or a.ndim != 1 or a.size < 1:
+        raise TypeError(f"{name}: expected a non-empty 1-D boolean array (right / wrong per test item)")
+    return a
+
+
 # ----------------------------------------------------------------------------- lecture figures
 def equivariance_figure(eq: dict, gap, shifts) -> go.Figure:
     """Grouped bars (log scale): each layer's equivariance error ``eq[name]`` per shift, and the
     invariance error ``gap`` of global average pooling."""
+    if not isinstance(shifts, (list, tuple)) or not shifts:
+        raise TypeError(f"shifts: expected a non-empty list of (dy, dx) pairs, got {shifts!r:.60}")
+    if not isinstance(eq, dict) or not eq:
+        raise TypeError("eq: expected a non-empty dict {layer name: equivariance errors per shift}")
+    eq = {name: _values(e, f"eq[{name!r}]", shape=(len(shifts),)) for name, e in eq.items()}
+    gap = _values(gap, "gap", shape=(len(shifts),))
     fig = figure("Circular convolution commutes with every shift; stride and pooling only with even ones",
                  "shift δ (pixels)", "relative error min_t ‖f(T_δ x) − T_t f(x)‖ / ‖f(x)‖", barmode="group")
     labels = [str(s) for s in shifts]
     for name, e in eq.items():
-        fig.add_bar(x=labels, y=e.clamp(min=1e-17).numpy(), name=name)
-    fig.add_bar(x=labels, y=gap.clamp(min=1e-17).numpy(), name="conv + ReLU + global avg pool (invariance)")
+        fig.add_bar(x=labels, y=np.maximum(e, 1e-17), name=name)
+    fig.add_bar(x=labels, y=np.maximum(gap, 1e-17), name="conv + ReLU + global avg pool (invariance)")
     fig.update_yaxes(type="log")
     return fig
 
 
 def comparison_table(right_cnn, right_svm, n_params: int, n_support: int) -> go.Figure:
     """The CNN-vs-SVM table: parameters, test accuracy and errors from the per-digit right/wrong vectors."""
-    right_cnn, right_svm = np.asarray(right_cnn, dtype=bool), np.asarray(right_svm, dtype=bool)
+    right_cnn, right_svm = _right(right_cnn, "right_cnn"), _right(right_svm, "right_svm")
+    if right_svm.shape != right_cnn.shape:
+        raise ValueError(f"right_svm: {right_svm.size} items, but right_cnn has {right_cnn.size}")
+    n_params = check_int(n_params, "n_params", min_value=0)
+    n_support = check_int(n_support, "n_support", min_value=0)
     n_te = len(right_cnn)
     table = go.Figure(go.Table(
         header=dict(values=["model", "parameters", "test accuracy", "test errors"]),
@@ -70,7 +114,8 @@ def comparison_table(right_cnn, right_svm, n_params: int, n_support: int) -> go.
 
 def filters_figure(params, model: int = 0) -> go.Figure:
     """All first-layer filters of one model side by side (each scaled to max |w| = 1; NaN gaps draw blank)."""
-    W1 = _check_params(params)["W1"][model]
+    W1 = _check_params(params)["W1"]
+    W1 = W1[check_int(model, "model", min_value=0, max_value=W1.shape[0] - 1)].detach()
     C1, k1 = W1.shape[0], W1.shape[-1]
     tiles = tile_atoms(W1.reshape(C1, -1).T.cpu(), n_cols=C1).numpy()[::-1]
     fig = go.Figure(go.Heatmap(z=tiles, colorscale="RdBu_r", zmid=0, showscale=False))
@@ -83,7 +128,10 @@ def filters_figure(params, model: int = 0) -> go.Figure:
 
 def class_inputs_figure(x_cls) -> go.Figure:
     """The 20 class-maximising inputs (L2 only for classes 0-9, then L2 + TV) as two rows of ten."""
-    fig = go.Figure(go.Heatmap(z=tile_atoms(x_cls.reshape(20, 64).T.cpu(), n_cols=10).numpy()[::-1],
+    x_cls = as_tensor(x_cls, "x_cls", dtype=torch.float64).detach().cpu()
+    if x_cls.numel() != 20 * 64:
+        raise ValueError(f"x_cls: expected 20 inputs of 8 x 8 pixels, got shape {tuple(x_cls.shape)}")
+    fig = go.Figure(go.Heatmap(z=tile_atoms(x_cls.reshape(20, 64).T, n_cols=10).numpy()[::-1],
                                colorscale="Greys", showscale=False))
     fig.update_xaxes(tickvals=[9 * k + 3.5 for k in range(10)], ticktext=[f"class {k}" for k in range(10)])
     fig.update_yaxes(tickvals=[3.5, 12.5], ticktext=["L2 + TV", "L2 only"], scaleanchor="x")
@@ -94,6 +142,9 @@ def class_inputs_figure(x_cls) -> go.Figure:
 
 def atoms_figure(D_sparse, D_pca, lam: float) -> go.Figure:
     """The sparse-coding atoms (at penalty ``lam``) next to the PCA components of the same patches."""
+    D_sparse, D_pca = (torch.from_numpy(_values(D, name, ndim=2)) for D, name in ((D_sparse, "D_sparse"),
+                                                                                   (D_pca, "D_pca")))
+    lam = check_positive(lam, "lam", allow_zero=True)
     heat = dict(colorscale="RdBu_r", zmid=0, showscale=False)
     fig = make_subplots(rows=1, cols=2, subplot_titles=(f"sparse coding, λ = {lam:g}", "PCA (same patches)"))
     fig.add_trace(go.Heatmap(z=tile_atoms(D_sparse).numpy()[::-1], **heat), 1, 1)
@@ -108,10 +159,14 @@ def atoms_figure(D_sparse, D_pca, lam: float) -> go.Figure:
 def spread_figure(spread_sparse, spread_pca, uniform: float, threshold: float | None = None) -> go.Figure:
     """Overlaid histograms of the atoms' spatial spread, with the uniform-energy value dashed (and
     the claim's ``threshold`` dotted, when given)."""
+    spread_sparse = _values(spread_sparse, "spread_sparse", ndim=1)
+    spread_pca = _values(spread_pca, "spread_pca", ndim=1)
+    uniform = check_positive(uniform, "uniform")
+    threshold = None if threshold is None else check_positive(threshold, "threshold")
     fig = figure("Sparse atoms concentrate their energy: smaller spatial spread than PCA", "spatial spread (pixels)",
                  "atoms", barmode="overlay")
-    fig.add_histogram(x=spread_sparse.numpy(), name="sparse coding", opacity=0.6, nbinsx=20)
-    fig.add_histogram(x=spread_pca.numpy(), name="PCA", opacity=0.6, nbinsx=20)
+    fig.add_histogram(x=spread_sparse, name="sparse coding", opacity=0.6, nbinsx=20)
+    fig.add_histogram(x=spread_pca, name="PCA", opacity=0.6, nbinsx=20)
     fig.add_vline(x=uniform, line_dash="dash", annotation_text="uniform energy")
     if threshold is not None:
         fig.add_vline(x=threshold, line_dash="dot", annotation_text="uniform on 7×7", annotation_position="bottom")
@@ -120,17 +175,21 @@ def spread_figure(spread_sparse, spread_pca, uniform: float, threshold: float | 
 
 def grating_figure(simple, complex_) -> go.Figure:
     """Simple- and complex-cell responses over the grating's phase (``len(simple)`` phases in [0, 2π))."""
+    simple = _values(simple, "simple", ndim=1)
+    complex_ = _values(complex_, "complex_", shape=simple.shape)
     fig = figure("A simple cell is phase-sensitive; pooling makes a phase-invariant complex cell",
                  "grating phase (rad)", "response (a.u.)")
     phase = np.arange(len(simple)) * 2 * np.pi / len(simple)
-    fig.add_scatter(x=phase, y=simple.numpy(), name="simple: ReLU(⟨atom, grating⟩)")
-    fig.add_scatter(x=phase, y=complex_.numpy(), name="complex: max-pool over 5×5 shifts")
+    fig.add_scatter(x=phase, y=simple, name="simple: ReLU(⟨atom, grating⟩)")
+    fig.add_scatter(x=phase, y=complex_, name="complex: max-pool over 5×5 shifts")
     return fig
 
 
 def training_figure(loss) -> go.Figure:
     """The training loss (nats) per epoch of one CNN, on a log scale."""
-    loss = np.asarray(torch.as_tensor(loss).cpu(), dtype=float).reshape(-1)
+    loss = _values(loss, "loss").reshape(-1)
+    if np.any(loss <= 0):
+        raise ValueError("loss: a log-scale plot needs losses > 0")
     fig = figure("The CNN's training loss flattens out: it is trained to convergence", "epoch",
                  "mean training cross-entropy (nats)")
     fig.add_scatter(x=np.arange(1, len(loss) + 1), y=loss, mode="lines+markers", name="training loss")
@@ -141,8 +200,9 @@ def training_figure(loss) -> go.Figure:
 def receptive_field_figure(rf_stack, rf_single) -> go.Figure:
     """Side by side: the input pixels seen by the centre unit of a 3x3 stack and of one big filter."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("three 3×3 conv + ReLU", "one 7×7 conv"))
-    for col, rf in ((1, rf_stack), (2, rf_single)):
-        z = np.asarray(torch.as_tensor(rf).cpu(), dtype=float)[::-1]
+    masks = {1: _mask(rf_stack, "rf_stack"), 2: _mask(rf_single, "rf_single")}
+    for col, z in masks.items():
+        z = z[::-1]
         fig.add_trace(go.Heatmap(z=z, colorscale="Blues", showscale=False, zmin=0, zmax=1), 1, col)
         fig.update_yaxes(scaleanchor=f"x{col if col > 1 else ''}", showticklabels=False, row=1, col=col)
         fig.update_xaxes(showticklabels=False, row=1, col=col)
@@ -154,9 +214,12 @@ def receptive_field_figure(rf_stack, rf_single) -> go.Figure:
 def dictionary_convergence_figure(energy, spread_mean, spread_low, spread_high, lams, lam_index: int = -1) -> go.Figure:
     """Left: energy per patch per pass for every lambda; right: the mean spatial spread of one
     dictionary's atoms per pass, with its 95 % confidence band."""
-    energy = np.asarray(torch.as_tensor(energy).cpu(), dtype=float)
+    energy = _values(energy, "energy", ndim=2)
     passes = np.arange(1, energy.shape[0] + 1)
-    lams = [float(v) for v in torch.as_tensor(lams).reshape(-1)]
+    lams = [float(v) for v in _values(lams, "lams", shape=(energy.shape[1],))]
+    lam_index = check_int(lam_index, "lam_index", min_value=-len(lams), max_value=len(lams) - 1)
+    spread_mean, spread_low, spread_high = (_values(v, name, shape=(energy.shape[0],)) for v, name in (
+        (spread_mean, "spread_mean"), (spread_low, "spread_low"), (spread_high, "spread_high")))
     fig = make_subplots(rows=1, cols=2, subplot_titles=("energy per patch (O&F eq. 2)",
                                                         f"mean spatial spread, λ = {lams[lam_index]:g}"))
     for j, lam in enumerate(lams):
@@ -176,6 +239,10 @@ def dictionary_convergence_figure(energy, spread_mean, spread_low, spread_high, 
 def transfer_figure(losses: dict, margin: float) -> go.Figure:
     """For each arm (name -> (mean, low, high) of the accuracy lost against full fine-tuning, as
     fractions), the mean and its 95 % CI, with the non-inferiority margin dashed."""
+    if not isinstance(losses, dict) or not losses:
+        raise TypeError("losses: expected a non-empty dict {arm name: (mean, low, high)}")
+    losses = {name: _values(v, f"losses[{name!r}]", shape=(3,)) for name, v in losses.items()}
+    margin = _number(margin, "margin")
     fig = figure("Freezing transferred layers costs accuracy beyond the first layer, and random layers do as well",
                  "accuracy lost against full fine-tuning (percentage points)", "")
     names = list(losses)
@@ -232,8 +299,8 @@ def build_cnn_widget(
     if dictionaries is None or lams is None:
         lams = torch.tensor([0.3, 1.0])
         dictionaries, _ = learn_dictionary(natural_patches(8, 800, seed=0), 64, lams, 10)
-    lams = [float(v) for v in torch.as_tensor(lams).reshape(-1)]
-    if len(dictionaries) != len(lams):
+    lams = [float(v) for v in _values(lams, "lams", ndim=(0, 1)).reshape(-1)]
+    if not isinstance(dictionaries, (list, tuple, torch.Tensor)) or len(dictionaries) != len(lams):
         raise ValueError(f"dictionaries: expected one per lambda ({len(lams)}), got {len(dictionaries)}")
     n_top = check_int(n_top, "n_top", min_value=1)
     filters = params["W1"][0].cpu()  # (C1, k, k)

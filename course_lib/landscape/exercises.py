@@ -81,7 +81,8 @@ def prediction_wide_barrier(answer: float, abs_tol: float) -> Prediction:
     """Predict the median Bezier barrier at a width beyond the lecture's table (measured: ``answer``)."""
     return Prediction(
         "Median barrier of the trained Bezier curve at width 64",
-        answer=float(answer), abs_tol=check_positive(abs_tol, "abs_tol"), unit="(MSE)",
+        answer=check_positive(answer, "answer", allow_zero=True), abs_tol=check_positive(abs_tol, "abs_tol"),
+        unit="(MSE)",
         why="The barrier of the trained curve had already reached 0 (up to the grid of 41 points) by width 16; "
             "Freeman–Bruna's m^(−1/n) is only an upper bound, and a loose one here.",
         hint=["Look at the table of medians: at which width did the trained curve's barrier first reach 0?",

@@ -18,7 +18,15 @@ import numpy as np
 import torch
 
 from course_lib.core.device import generator, get_device
-from course_lib.core.validate import as_tensor, check_in_range, check_int, check_positive
+from course_lib.core.validate import (
+    as_tensor,
+    check_float_dtype,
+    check_in_range,
+    check_int,
+    check_memory,
+    check_positive,
+    check_seed,
+)
 from course_lib.landscape.kernels import (
     ReluEnsemble,
     bezier_curve,
@@ -71,7 +79,12 @@ def symmetry_gaps(seed: int = 0, *, d_in: int = 3, width: int = 5, n: int = 64) 
     same $U$-move with an orthogonal $U$) and ``relu_negative_scaling``: not symmetries of relu.
     Also returns ``loss`` (the loss scale) and ``cond_U``.
     """
-    g = generator(seed)
+    d_in = check_int(d_in, "d_in", min_value=1)
+    width = check_int(width, "width", min_value=2)
+    n = check_int(n, "n", min_value=1)
+    sizes = {"d_in": d_in, "width": width, "n": n}
+    check_memory(4 * (n * d_in + width * (width + d_in + n)), max(sizes, key=sizes.get), what="the two networks")
+    g = generator(check_seed(seed))
     X = torch.randn(n, d_in, generator=g, dtype=torch.float64)
     y = torch.randn(n, generator=g, dtype=torch.float64)
     # a linear network x -> W2 W1 x, with data as columns
@@ -105,8 +118,12 @@ def linear_regression_problem(d_x: int = 5, d_y: int = 3, n: int = 40, noise: fl
                               device=None) -> tuple[torch.Tensor, torch.Tensor]:
     r"""``X`` ``(d_x, n)`` Gaussian, ``Y = AX + noise`` ``(d_y, n)``: full-rank $XX^\top$ and $XY^\top$, and
     (almost surely) distinct eigenvalues of $\Sigma$, Kawaguchi's assumptions."""
+    d_x, d_y = check_int(d_x, "d_x", min_value=1), check_int(d_y, "d_y", min_value=1)
+    n = check_int(n, "n", min_value=1)
+    sizes = {"d_x": d_x, "d_y": d_y, "n": n}
+    check_memory(3 * (d_x + d_y) * (n + d_x), max(sizes, key=sizes.get), what="the data")
     dev = get_device(device)
-    g = generator(seed, dev)
+    g = generator(check_seed(seed), dev)
     X = torch.randn(d_x, n, generator=g, device=dev, dtype=torch.float64)
     A = torch.randn(d_y, d_x, generator=g, device=dev, dtype=torch.float64)
     Y = A @ X + check_positive(noise, "noise", allow_zero=True) * torch.randn(d_y, n, generator=g, device=dev,
@@ -119,6 +136,12 @@ def deep_linear_runs(X, Y, architectures=((2,), (4, 2)), n_starts: int = 16, n_s
     """Gradient descent from ``n_starts`` random starts for each architecture (hidden widths), against
     :func:`deep_linear_min_loss` at the narrowest width. One dict per architecture: ``widths``,
     ``rank``, ``min_loss``, ``final`` ``(n_starts,)``, ``history`` (a TrainHistory)."""
+    X, Y = as_tensor(X, "X", ndim=2).detach(), as_tensor(Y, "Y", ndim=2).detach()
+    if isinstance(architectures, (str, bytes)) or not isinstance(architectures, (list, tuple)) or not architectures:
+        raise TypeError(f"architectures: expected a non-empty list of hidden-width lists, got {architectures!r:.60}")
+    if not all(isinstance(w, (list, tuple)) for w in architectures):
+        raise TypeError("architectures: each architecture is a list (or tuple) of hidden widths")
+    check_seed(seed)
     runs = []
     for i, widths in enumerate(architectures):
         widths = list(widths)
@@ -145,8 +168,12 @@ def _flat_linear_loss(X, Y, dims):
 
 def hessian_at_zero(X, Y, widths) -> torch.Tensor:
     r"""Eigenvalues (ascending) of the Hessian of $\tfrac12\|Y - W_k\cdots W_1X\|_F^2$ at $W = 0$ (autograd)."""
-    X, Y = as_tensor(X, "X", ndim=2), as_tensor(Y, "Y", ndim=2)
+    X, Y = as_tensor(X, "X", ndim=2).detach(), as_tensor(Y, "Y", ndim=2).detach()
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, (list, tuple)):
+        raise TypeError(f"widths: expected a list of hidden widths, got {type(widths).__name__}")
     dims = [X.shape[0]] + [check_int(h, "widths", min_value=1) for h in widths] + [Y.shape[0]]
+    D = sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+    check_memory(4 * D * D, "widths", itemsize=X.element_size(), what="the Hessian")
     loss, D = _flat_linear_loss(X, Y, dims)
     H = torch.autograd.functional.hessian(loss, torch.zeros(D, dtype=X.dtype, device=X.device))
     return torch.linalg.eigvalsh(H)
@@ -154,8 +181,9 @@ def hessian_at_zero(X, Y, widths) -> torch.Tensor:
 
 def hessian_at_zero_theory(X, Y, width: int) -> torch.Tensor:
     r"""Closed form for two layers: $\pm\sigma_i(YX^\top)$, each ``width`` times, and zeros (ascending)."""
-    X, Y = as_tensor(X, "X", ndim=2), as_tensor(Y, "Y", ndim=2)
+    X, Y = as_tensor(X, "X", ndim=2).detach(), as_tensor(Y, "Y", ndim=2).detach()
     width = check_int(width, "width", min_value=1)
+    check_memory(4 * width * (X.shape[0] + Y.shape[0]), "width", itemsize=X.element_size(), what="the eigenvalues")
     C = Y @ X.T
     s = torch.linalg.eigvalsh(C @ C.T).flip(0)[:min(C.shape)].clamp_min(0).sqrt()   # sigma_i(C), bit-reproducible
     D = width * (X.shape[0] + Y.shape[0])
@@ -174,11 +202,14 @@ def toy_level_sets(levels=(0.1, 0.3, 0.6), half_width: float = 1.6, n_grid: int 
     n_grid = check_int(n_grid, "n_grid", min_value=3)
     if n_grid % 2 == 0:
         raise ValueError(f"n_grid: must be odd (so that 0 is a grid point), got {n_grid}")
-    h = check_positive(half_width, "half_width")
+    h = check_in_range(half_width, "half_width", 0.0, 1e3, closed=False)
+    check_memory(4 * n_grid**4, "n_grid", what="the 4-D grid")
+    if isinstance(levels, (str, bytes)) or not isinstance(levels, (list, tuple)) or not levels:
+        raise TypeError(f"levels: expected a non-empty list of levels, got {levels!r:.60}")
+    levels = [check_positive(lam, "levels") for lam in levels]
     g = torch.linspace(-h, h, n_grid, dtype=torch.float64)
     v1 = toy_linear_loss(torch.stack(torch.meshgrid(g, g, indexing="ij"), -1))
     v2 = toy_linear_loss(torch.stack(torch.meshgrid(g, g, g, g, indexing="ij"), -1))
-    levels = [check_positive(lam, "levels") for lam in levels]
     return dict(levels=levels, grid=g, width1=[sublevel_components(v1, lam) for lam in levels],
                 width2=[sublevel_components(v2, lam) for lam in levels])
 
@@ -190,6 +221,7 @@ def toy_paths(steps: int = 400, lr: float = 0.05, n_points: int = 201, seed: int
     Bezier curve and its untrained start; for width 2 also the rotation path
     $a = w = (\cos s, \sin s)$, $s\in[0,\pi]$, on which the loss is exactly 0.
     """
+    check_memory(16 * check_int(n_points, "n_points", min_value=2), "n_points", what="the paths")
     out = {"t": path_t(n_points)}
     for k in (1, 2):
         wa = torch.zeros(2 * k, dtype=torch.float64)
@@ -217,6 +249,12 @@ def teacher_data(n: int = 128, d_in: int = 2, teacher_width: int = 6, seed: int 
     (so a loss of 1 is the constant predictor's)."""
     dev = get_device(device)
     n, d_in = check_int(n, "n", min_value=2), check_int(d_in, "d_in", min_value=1)
+    teacher_width = check_int(teacher_width, "teacher_width", min_value=1)
+    check_float_dtype(dtype)
+    check_seed(seed)
+    sizes = {"n": n, "d_in": d_in, "teacher_width": teacher_width}
+    check_memory(2 * n * d_in + 3 * teacher_width * (d_in + 2 + n), max(sizes, key=sizes.get), itemsize=dtype.itemsize,
+                 what="the data and the teacher")
     X = torch.randn(n, d_in, generator=generator(seed, dev), device=dev, dtype=dtype)
     teacher = ReluEnsemble((check_int(teacher_width, "teacher_width", min_value=1),), d_in)
     y = teacher.forward(teacher.init(1, seed=seed + 1000, dtype=dtype, device=dev)[0], X)[0]
@@ -265,6 +303,10 @@ class ModeConnectivity:
 
     def index(self, width: int, pair: int) -> int:
         """Position of (width, pair) in the ensemble."""
+        width = check_int(width, "width", min_value=1)
+        if width not in self.widths:
+            raise ValueError(f"width: {width} is not one of the trained widths {self.widths}")
+        pair = check_int(pair, "pair", min_value=0, max_value=self.pairs - 1)
         return self.widths.index(width) * self.pairs + pair
 
 
@@ -281,9 +323,21 @@ def mode_connectivity(widths=(6, 8, 12, 16, 24, 32), pairs: int = 8, level: floa
        evaluated at ``n_points`` values of t, all pairs at once.
     """
     dev = get_device(device)
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, (list, tuple)) or not widths:
+        raise TypeError(f"widths: expected a non-empty list of hidden widths, got {widths!r:.60}")
     widths = tuple(check_int(m, "widths", min_value=1) for m in widths)
     pairs = check_int(pairs, "pairs", min_value=1)
     level = check_in_range(level, "level", 0.0, 1.0, closed=False)
+    n_points = check_int(n_points, "n_points", min_value=2)
+    n, d_in = check_int(n, "n", min_value=2), check_int(d_in, "d_in", min_value=1)
+    max_steps = check_int(max_steps, "max_steps", min_value=1)
+    bezier_steps = check_int(bezier_steps, "bezier_steps", min_value=0)
+    lr, bezier_lr = check_positive(lr, "lr"), check_positive(bezier_lr, "bezier_lr")
+    units = pairs * sum(widths)
+    check_memory(8 * units * (d_in + 2 + n) + 4 * n_points * units * (d_in + 2),
+                 "pairs" if pairs > max(max(widths), n, n_points) else
+                 ("n" if n > max(max(widths), n_points) else ("n_points" if n_points > max(widths) else "widths")),
+                 what="the networks, their activations and the paths")
     X, y = teacher_data(n, d_in, teacher_width, seed, device=dev)
     ens = ReluEnsemble(tuple(m for m in widths for _ in range(pairs)), d_in)
     theta, hist = train_to_level(ens, ens.init(2, seed=seed + 1, device=dev), X, y, level, max_steps, lr)
@@ -304,11 +358,20 @@ def mode_connectivity(widths=(6, 8, 12, 16, 24, 32), pairs: int = 8, level: floa
                     bezier_steps=bezier_steps, bezier_lr=bezier_lr, seed=seed))
 
 
+def _mode_connectivity(mc, name: str = "mc") -> "ModeConnectivity":
+    if not isinstance(mc, ModeConnectivity):
+        raise TypeError(f"{name}: expected a ModeConnectivity (from mode_connectivity), got {type(mc).__name__}")
+    return mc
+
+
 def median_interval(x, confidence: float = 0.9) -> tuple[float, float, float, float]:
     """Median of ``x`` (NaNs dropped) with a distribution-free interval from order statistics:
     ``(median, low, high, coverage)``, coverage >= ``confidence`` when the sample allows it
     (binomial(n, 1/2) tails; e.g. n = 8 gives [x_(2), x_(7)] at 93 %)."""
-    a = np.sort(np.asarray(x, dtype=float)[~np.isnan(np.asarray(x, dtype=float))])
+    x = as_tensor(x, "x", ndim=1, dtype=torch.float64, finite=False).detach().cpu().numpy()
+    if np.any(np.isinf(x)):
+        raise ValueError("x: contains inf (NaN marks a value left out; inf is not a barrier)")
+    a = np.sort(x[~np.isnan(x)])
     check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
     n = a.size
     if n == 0:
@@ -323,6 +386,7 @@ def median_interval(x, confidence: float = 0.9) -> tuple[float, float, float, fl
 
 def width_summary(mc: ModeConnectivity, confidence: float = 0.9) -> dict:
     """Per width: median barrier and its order-statistic interval for each path; counts of pairs kept."""
+    _mode_connectivity(mc)
     out = {"widths": np.array(mc.widths), "kept": (~np.isnan(mc.barriers("linear"))).sum(1)}
     for which in ("linear", "bezier", "control"):
         rows = np.array([median_interval(row, confidence) for row in mc.barriers(which)])
@@ -335,8 +399,12 @@ def rank_sum_exact(x, y, max_splits: int = 200_000) -> float:
     for ties): the fraction of all ways to split the pooled sample into groups of the same sizes whose
     rank sum for the first group is at least the observed one. Ties (e.g. many barriers exactly 0) are
     handled exactly, where the normal approximation is not trustworthy."""
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    max_splits = check_int(max_splits, "max_splits", min_value=1, max_value=10**8)
+    x = as_tensor(x, "x", ndim=1, dtype=torch.float64, finite=False).detach().cpu().numpy()
+    y = as_tensor(y, "y", ndim=1, dtype=torch.float64, finite=False).detach().cpu().numpy()
+    for name, v in (("x", x), ("y", y)):
+        if np.any(np.isinf(v)):
+            raise ValueError(f"{name}: contains inf (NaN marks a value left out)")
     x, y = x[~np.isnan(x)], y[~np.isnan(y)]
     if x.size == 0 or y.size == 0:
         raise ValueError("x: both samples need at least one finite value")
@@ -358,7 +426,11 @@ def rank_sum_exact(x, y, max_splits: int = 200_000) -> float:
 def decay_slope(widths, medians, floor: float = 1e-4) -> tuple[float, int]:
     """Least-squares slope of log(median) against log(width) over the widths whose median exceeds
     ``floor`` (a barrier of 0 has no logarithm); returns ``(slope, number of widths used)``."""
-    m, v = np.asarray(widths, dtype=float), np.asarray(medians, dtype=float)
+    m = as_tensor(widths, "widths", ndim=1, dtype=torch.float64).detach().cpu().numpy()
+    v = as_tensor(medians, "medians", shape=m.shape, dtype=torch.float64).detach().cpu().numpy()
+    if np.any(m <= 0):
+        raise ValueError("widths: must be > 0 (a log-log fit)")
+    floor = check_positive(floor, "floor")
     use = v > floor
     if use.sum() < 2:
         return float("nan"), int(use.sum())
@@ -390,6 +462,8 @@ def symmetry_profiles(mc: ModeConnectivity, seed: int = 0) -> dict:
     r"""For each transformation $g$ in :data:`SYMMETRIES`: B's loss after $g$ ``(G, N)`` and the loss along the
     segment from A to $gB$ ``(n_points, G, N)``, every pair at once. The symmetries leave B's loss
     unchanged but move B to another point of its family, so the segment (and its barrier) changes."""
+    _mode_connectivity(mc)
+    check_seed(seed)
     ens, Va, Vb = mc.ensemble, mc.theta_a, mc.theta_b
     gen = generator(seed, Vb.device)
     s = torch.exp(0.7 * torch.randn(ens.n_units, generator=gen, device=Vb.device, dtype=Vb.dtype))
@@ -415,7 +489,10 @@ def loss_plane(mc: ModeConnectivity, width: int, pair: int = 0, n_grid: int = 41
     (Garipov et al. 2018, Fig. 1): orthonormal coordinates $(x, y)$ with $w_A$ at the origin and $w_B$
     on the x axis. Returns the grid, the losses ``(n_grid, n_grid)`` and the three points' and the
     curve's coordinates."""
-    j = mc.index(width, pair)
+    j = _mode_connectivity(mc).index(width, pair)
+    n_grid = check_int(n_grid, "n_grid", min_value=2)
+    margin = check_in_range(margin, "margin", 0.0, 100.0)
+    check_memory(4 * n_grid * n_grid * (mc.ensemble.d_in + 2) * max(mc.widths), "n_grid", what="the loss plane")
     single, V = mc.ensemble.subnet(torch.stack([mc.theta_a, mc.theta_b, mc.theta_bezier]), j)
     wa, wb, th = V[0].double(), V[1].double(), V[2].double()
     u = wb - wa

@@ -21,7 +21,18 @@ import torch
 from course_lib.core.device import generator, get_device
 from course_lib.core.history import TrainHistory
 from course_lib.core.optim import Adam
-from course_lib.core.validate import Diverged, as_tensor, check_callable, check_int, check_positive
+from course_lib.core.validate import (
+    Diverged,
+    as_tensor,
+    check_callable,
+    check_float_dtype,
+    check_in_range,
+    check_int,
+    check_memory,
+    check_positive,
+    check_seed,
+    check_steps,
+)
 
 __all__ = [
     "path_t",
@@ -46,6 +57,8 @@ __all__ = [
 def path_t(n_points: int, *, dtype=torch.float64, device=None) -> torch.Tensor:
     """The ``n_points`` equally spaced path parameters ``t`` in [0, 1] every path function uses."""
     n_points = check_int(n_points, "n_points", min_value=2)
+    check_float_dtype(dtype)
+    check_memory(n_points, "n_points", itemsize=dtype.itemsize, what="the path parameters")
     return torch.linspace(0.0, 1.0, n_points, dtype=dtype, device=get_device(device))
 
 
@@ -55,16 +68,16 @@ def _params(V, name: str) -> torch.Tensor:
     if isinstance(V, torch.Tensor):
         if not V.is_floating_point():
             raise TypeError(f"{name}: expected a floating tensor, got dtype {V.dtype}")
-        if V.ndim == 0:
-            raise ValueError(f"{name}: expected at least one dimension, got a scalar")
+        if V.ndim == 0 or V.numel() == 0:
+            raise ValueError(f"{name}: expected at least one parameter along the last axis, got shape {tuple(V.shape)}")
         return V
     return as_tensor(V, name, finite=False)
 
 
 def _endpoints(w_a, w_b, device=None) -> tuple[torch.Tensor, torch.Tensor]:
     dev = None if device is None else get_device(device)
-    a = as_tensor(w_a, "w_a", ndim=(1, 2), device=dev)
-    b = as_tensor(w_b, "w_b", ndim=(1, 2), device=a.device)
+    a = as_tensor(w_a, "w_a", ndim=(1, 2), device=dev).detach()
+    b = as_tensor(w_b, "w_b", ndim=(1, 2), device=a.device).detach()
     if b.shape != a.shape:
         raise ValueError(f"w_b: expected the shape of w_a {tuple(a.shape)}, got {tuple(b.shape)}")
     return a, b.to(a.dtype)
@@ -117,6 +130,8 @@ def linear_path(loss_fn: Callable, w_a, w_b, n_points: int = 41) -> torch.Tensor
     """
     check_callable(loss_fn, "loss_fn")
     a, b = _endpoints(w_a, w_b)
+    check_memory(2 * check_int(n_points, "n_points", min_value=2) * a.numel(), "n_points",
+                 itemsize=a.element_size(), what="the points along the path")
     t = path_t(n_points, dtype=a.dtype, device=a.device).reshape(-1, *[1] * a.ndim)
     points = (1 - t) * a + t * b                     # (T, [B,] D)
     return _check_profile(_evaluate(loss_fn, points), "segment")
@@ -137,6 +152,8 @@ def bezier_path(loss_fn: Callable, w_a, theta, w_b, n_points: int = 41) -> torch
     at ``n_points`` equally spaced ``t``; same shapes as :func:`linear_path`."""
     check_callable(loss_fn, "loss_fn")
     a, _ = _endpoints(w_a, w_b)
+    check_memory(2 * check_int(n_points, "n_points", min_value=2) * a.numel(), "n_points",
+                 itemsize=a.element_size(), what="the points along the curve")
     t = path_t(n_points, dtype=a.dtype, device=a.device)
     return _check_profile(_evaluate(loss_fn, bezier_curve(w_a, theta, w_b, t)), "curve")
 
@@ -157,10 +174,12 @@ def fit_bezier(loss_fn: Callable, w_a, w_b, steps: int, lr: float, seed: int = 0
     """
     check_callable(loss_fn, "loss_fn")
     a, b = _endpoints(w_a, w_b)
-    steps = check_int(steps, "steps", min_value=0)
+    steps = check_steps(check_int(steps, "steps", min_value=0), "steps", what="fit_bezier")
     lr = check_positive(lr, "lr")
     n_t = check_int(n_t, "n_t", min_value=1)
-    perturb = check_positive(perturb, "perturb", allow_zero=True)
+    check_memory(4 * n_t * a.numel(), "n_t", itemsize=a.element_size(), what="the curve's points per step")
+    perturb = check_in_range(perturb, "perturb", 0.0, 100.0)  # relative to the distance between the endpoints
+    check_seed(seed)
     gen = generator(seed, a.device)
     scale = perturb * float((b - a).pow(2).mean().sqrt())
     noise = torch.randn(a.shape, generator=gen, device=a.device, dtype=a.dtype)
@@ -177,8 +196,12 @@ def fit_bezier(loss_fn: Callable, w_a, w_b, steps: int, lr: float, seed: int = 0
         if batched is None:  # decide once whether loss_fn takes a batch of points
             batched, _ = _accepts_batch(loss_fn, phi.detach())
         objective = _evaluate(loss_fn, phi, batched).sum() / n_t
-        if not bool(torch.isfinite(objective)):
-            raise Diverged(f"lr: the Bezier objective became non-finite at step {k} (lr = {lr:g}); lower lr")
+        value = float(objective.detach())
+        if k == 0:  # the blow-up check's scale: the untrained curve's objective (floored: a curve at the bottom)
+            start = max(abs(value), 1e-3)
+        if not math.isfinite(value) or value > 1e4 * start:
+            raise Diverged(f"lr: the Bezier objective blew up at step {k} ({start:.3g} -> {value:.3g}, lr = {lr:g}); "
+                           "lower lr")
         theta.grad = None
         objective.backward()
         opt.step()
@@ -255,14 +278,20 @@ def deep_linear_gd(X, Y, widths, n_starts: int, n_steps: int, lr: float, *, init
     """
     dev = get_device(device)
     X, Y = _data(X, Y)
-    X, Y = X.to(dev), Y.to(dev)
+    X, Y = X.detach().to(dev), Y.detach().to(dev)
     if not isinstance(widths, (list, tuple)):
         raise TypeError(f"widths: expected a list of hidden widths, got {type(widths).__name__}")
     dims = [X.shape[0]] + [check_int(h, "widths", min_value=1) for h in widths] + [Y.shape[0]]
     n_starts = check_int(n_starts, "n_starts", min_value=1)
-    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="deep_linear_gd")
     lr = check_positive(lr, "lr")
     init_scale = check_positive(init_scale, "init_scale")
+    check_seed(seed)
+    n_weights = sum(a * b for a, b in zip(dims[:-1], dims[1:]))
+    check_memory(4 * n_starts * (n_weights + X.shape[1] * max(dims)) + n_starts * (n_steps + 1),
+                 "n_steps" if n_steps > n_weights + X.shape[1] * max(dims) else
+                 ("n_starts" if n_starts > max(dims) else "widths"), itemsize=X.element_size(),
+                 what="the networks, activations and loss history")
     gen = generator(seed, dev)
     Ws = [(init_scale / math.sqrt(dims[i]) * torch.randn(n_starts, dims[i + 1], dims[i], generator=gen, device=dev,
                                                         dtype=X.dtype)).requires_grad_(True)
@@ -272,6 +301,9 @@ def deep_linear_gd(X, Y, widths, n_starts: int, n_steps: int, lr: float, *, init
         loss = deep_linear_loss(Ws, X, Y)
         losses[k] = loss.detach()
         if not bool(torch.isfinite(losses[k]).all()) or float(losses[k].max()) > 1e12:
+            if k == 0:  # nothing has been stepped yet: the start itself is off the scale
+                raise ValueError(f"init_scale: the loss at the random start is {float(losses[0].max()):.3g} "
+                                 f"(init_scale = {init_scale:g} is too large)")
             raise Diverged(f"lr: gradient descent diverged at step {k} (lr = {lr:g}); lower lr")
         if k == n_steps:
             break
@@ -301,7 +333,7 @@ def sublevel_components(values, level: float) -> int:
     points being neighbours when they differ by at most one step in every coordinate (scipy.ndimage)."""
     from scipy import ndimage  # ~0.1 s, only here
 
-    v = as_tensor(values, "values")
+    v = as_tensor(values, "values").detach()
     level = float(as_tensor(level, "level", ndim=0))
     structure = ndimage.generate_binary_structure(v.ndim, v.ndim)
     return int(ndimage.label((v <= level).cpu().numpy(), structure=structure)[1])
@@ -326,6 +358,8 @@ class ReluEnsemble:
         for m in self.widths:
             check_int(m, "widths", min_value=1)
         check_int(self.d_in, "d_in", min_value=1)
+        check_memory(sum(self.widths) * (self.d_in + 2), "widths" if sum(self.widths) > self.d_in else "d_in",
+                     what="one flat parameter vector")
 
     @property
     def n_nets(self) -> int:
@@ -385,6 +419,8 @@ class ReluEnsemble:
         r"""``(n_copies, D)`` independent initialisations: $w_i \sim N(0, I/d_{in})$, $b_i \sim N(0, 0.1^2)$,
         $a_i \sim N(0, 1/m_j)$ (fan-in), $c_j = 0$."""
         n_copies = check_int(n_copies, "n_copies", min_value=1)
+        check_float_dtype(dtype)
+        check_memory(2 * n_copies * self.dim, "n_copies", itemsize=dtype.itemsize, what="the initialisations")
         dev = get_device(device)
         gen = generator(seed, dev)
         U, d = self.n_units, self.d_in
@@ -454,8 +490,11 @@ def train_to_level(ensemble: ReluEnsemble, theta0, X, y, level: float, max_steps
     V = ensemble._flat(theta0, "theta0")
     if V.ndim != 2:
         raise ValueError(f"theta0: expected shape (S, {ensemble.dim}), got {tuple(V.shape)}")
+    V = as_tensor(V, "theta0").detach()  # finite starting points (a NaN start is not a step size's fault)
     level = check_positive(level, "level")
-    max_steps = check_int(max_steps, "max_steps", min_value=1)
+    max_steps = check_steps(check_int(max_steps, "max_steps", min_value=1), "max_steps", what="train_to_level")
+    check_memory(V.shape[0] * ensemble.n_nets * (max_steps + 1), "max_steps", itemsize=V.element_size(),
+                 what="the loss history")
     lr = check_positive(lr, "lr")
     coord = ensemble.coord_net(V.device)
     keep = V.clone()
@@ -467,8 +506,11 @@ def train_to_level(ensemble: ReluEnsemble, theta0, X, y, level: float, max_steps
     for k in range(max_steps + 1):
         L = ensemble.loss(V, X, y)                                                   # (S, N)
         losses.append(L.detach())
-        if not bool(torch.isfinite(L).all()):
-            raise Diverged(f"lr: training diverged at step {k} (lr = {lr:g}); lower lr")
+        if k == 0:  # the blow-up check's scale: the loss at the start
+            scale = L.detach().clamp(min=1e-3)
+        if not bool(torch.isfinite(L).all()) or bool((L.detach() > 1e4 * scale).any()):
+            raise Diverged(f"lr: training diverged at step {k} (loss up to {float(L.detach().max()):.3g} from "
+                           f"{float(scale.max()):.3g}; lr = {lr:g}); lower lr")
         new = (L.detach() <= level) & ~reached
         if bool(new.any()):
             keep = torch.where(new[:, coord], V.detach(), keep)

@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 import torch
 from plotly.subplots import make_subplots
 
+from course_lib.core.validate import as_tensor, check_in_range, check_int, check_memory, check_positive
 from course_lib.landscape.experiments import (
     SYMMETRIES,
     ModeConnectivity,
@@ -41,11 +42,29 @@ def _np(x) -> np.ndarray:
     return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
 
 
+def _values(x, name: str, **checks) -> np.ndarray:
+    """``x`` as a float64 NumPy array for plotting, checked by ``as_tensor`` (real, non-empty, finite unless
+    ``finite=False``); a tensor that requires grad is read as its values."""
+    return as_tensor(x, name, dtype=torch.float64, **checks).detach().cpu().numpy()
+
+
+def _result(d, name: str, keys, producer: str) -> dict:
+    if not isinstance(d, dict) or not set(keys) <= set(d):
+        raise TypeError(f"{name}: expected the dict returned by {producer}")
+    return d
+
+
 # ---------------------------------------------------------------------------------------
 # the lecture's figures
 # ---------------------------------------------------------------------------------------
 def symmetry_figure(gaps: dict) -> go.Figure:
     """Bars of |F(gθ) − F(θ)| / F(θ) (log scale) for the transformations of ``symmetry_gaps``."""
+    keys = ("loss", "loss_linear", "linear_GL", "relu_permutation", "relu_positive_scaling", "relu_negative_scaling",
+            "relu_rotation")
+    gaps = _result(gaps, "gaps", keys, "symmetry_gaps")
+    gaps = {k: float(_values(gaps[k], f"gaps[{k!r}]", shape=())) for k in keys}
+    if gaps["loss"] <= 0 or gaps["loss_linear"] <= 0:
+        raise ValueError("gaps: the reference losses must be > 0 (relative changes)")
     rows = [("linear net: U W₁, W₂ U⁻¹", gaps["linear_GL"] / gaps["loss_linear"]),
             ("relu net: permute units", gaps["relu_permutation"] / gaps["loss"]),
             ("relu net: rescale units by s > 0", gaps["relu_positive_scaling"] / gaps["loss"]),
@@ -63,10 +82,14 @@ def symmetry_figure(gaps: dict) -> go.Figure:
 
 def deep_linear_figure(runs: list) -> go.Figure:
     """Gradient descent on deep linear networks: loss minus the closed-form minimum, every start."""
+    if isinstance(runs, (str, bytes, dict)) or not isinstance(runs, (list, tuple)) or not runs:
+        raise TypeError("runs: expected the list returned by deep_linear_runs")
+    for r in runs:
+        _result(r, "runs", ("history", "min_loss", "widths"), "deep_linear_runs")
     fig = figure("Every random start descends to the closed-form global minimum", "gradient-descent step",
                  "loss − closed-form minimum (log; rounding floor 1e-13)", yaxis_type="log", height=380)
     for r, col in zip(runs, COLORS):
-        gap = np.maximum(_np(r["history"].loss) - r["min_loss"], 1e-13)
+        gap = np.maximum(_values(r["history"].loss, "runs", ndim=2) - float(r["min_loss"]), 1e-13)
         depth = len(r["widths"]) + 1
         for j in range(gap.shape[1]):
             fig.add_scatter(y=gap[:, j], mode="lines", line=dict(color=col, width=1), opacity=0.6,
@@ -78,6 +101,11 @@ def deep_linear_figure(runs: list) -> go.Figure:
 def toy_landscape_figure(paths: dict, extent: float = 1.6, n_grid: int = 161) -> go.Figure:
     """Left: ½(aw − 1)² over the (a, w) plane of the width-1 net, with its two solution branches, the
     segment and the trained Bezier curve. Right: the width-2 net on the slice a = w = (u, v)."""
+    if not isinstance(paths, dict) or 1 not in paths or not isinstance(paths[1], dict) or "curve" not in paths[1]:
+        raise TypeError("paths: expected the dict returned by toy_paths")
+    extent = check_in_range(extent, "extent", 0.0, 1e3, closed=False)
+    n_grid = check_int(n_grid, "n_grid", min_value=2)
+    check_memory(6 * n_grid * n_grid, "n_grid", what="the contour grids")
     g = np.linspace(-extent, extent, n_grid)
     A, B = np.meshgrid(g, g, indexing="xy")
     z1 = 0.5 * (A * B - 1) ** 2
@@ -89,7 +117,7 @@ def toy_landscape_figure(paths: dict, extent: float = 1.6, n_grid: int = 161) ->
         fig.add_contour(x=g, y=g, z=np.minimum(z, 1.0), contours=levels, colorscale="Viridis", showscale=col == 2,
                         colorbar=dict(title="loss"), row=1, col=col, name="loss")
     one = paths[1]
-    curve = _np(one["curve"])
+    curve = _values(one["curve"], "paths", shape=(None, 2))
     fig.add_scatter(x=curve[:, 0], y=curve[:, 1], mode="lines", line=dict(color=COLORS[1], width=5),
                     name="trained Bezier (width 1)", row=1, col=1)
     fig.add_scatter(x=[1, -1], y=[1, -1], mode="lines", line=dict(color="black", dash="dot", width=2),
@@ -111,7 +139,9 @@ def toy_landscape_figure(paths: dict, extent: float = 1.6, n_grid: int = 161) ->
 
 def toy_profiles_figure(paths: dict) -> go.Figure:
     """Loss along the paths of :func:`~course_lib.landscape.experiments.toy_paths`."""
-    t = _np(paths["t"])
+    if not isinstance(paths, dict) or not {"t", 1, 2} <= set(paths) or "rotation" not in paths.get(2, {}):
+        raise TypeError("paths: expected the dict returned by toy_paths")
+    t = _values(paths["t"], "paths", ndim=1)
     fig = figure("Every path of the width-1 net climbs to ½; width 2 has a path at loss 0",
                  "position along the path t", "loss ½(a·w − 1)²", height=360)
     fig.add_scatter(x=t, y=_np(paths[1]["linear"]), name="segment (both widths)", line=dict(color="gray", dash="dash"))
@@ -123,6 +153,8 @@ def toy_profiles_figure(paths: dict) -> go.Figure:
 
 def profiles_figure(mc: ModeConnectivity, width: int, pair: int = 0) -> go.Figure:
     """One pair's loss along the segment, the untrained curve and the trained Bezier curve."""
+    if not isinstance(mc, ModeConnectivity):
+        raise TypeError(f"mc: expected a ModeConnectivity (from mode_connectivity), got {type(mc).__name__}")
     j = mc.index(width, pair)
     t = _np(mc.t)
     fig = figure(f"Width {width}: the segment climbs a barrier, the trained curve stays at the bottom",
@@ -138,7 +170,12 @@ def profiles_figure(mc: ModeConnectivity, width: int, pair: int = 0) -> go.Figur
 def barrier_width_figure(summary: dict, *, level: float, d_in: int) -> go.Figure:
     """Median barriers (with order-statistic intervals) against width, on log-log axes, with the
     Freeman-Bruna rate m^(-1/n) anchored at the smallest width's Bezier median."""
-    m = summary["widths"].astype(float)
+    summary = _result(summary, "summary", ("widths", "linear", "bezier", "control"), "width_summary")
+    level = check_positive(level, "level")
+    d_in = check_int(d_in, "d_in", min_value=1)
+    m = _values(summary["widths"], "summary", ndim=1)
+    if np.any(m <= 0):
+        raise ValueError("summary: widths must be > 0 (a log axis)")
     fig = figure("Only the trained curve's barrier shrinks with width — faster than the bound's m^(−1/n)",
                  "hidden width m (log)", "barrier (MSE above the chord, log)", xaxis_type="log", yaxis_type="log",
                  height=460, legend=dict(orientation="h", y=-0.25))
@@ -164,6 +201,9 @@ def barrier_width_figure(summary: dict, *, level: float, d_in: int) -> go.Figure
 
 def loss_plane_figure(plane: dict) -> go.Figure:
     """The loss on the plane through w_A, w_B and θ, with the segment and the Bezier curve."""
+    plane = _result(plane, "plane", ("x", "y", "loss", "points", "curve", "width"), "loss_plane")
+    x, y = _values(plane["x"], "plane", ndim=1), _values(plane["y"], "plane", ndim=1)
+    _values(plane["loss"], "plane", shape=(len(y), len(x)))
     fig = figure(f"Width {plane['width']}: the segment crosses a ridge the trained curve goes around",
                  "coordinate along w_B − w_A", "coordinate towards θ", height=480,
                  legend=dict(orientation="h", y=-0.2))

@@ -35,7 +35,10 @@ from course_lib.core.validate import (
     check_in_range,
     check_int,
     check_labels_pm1,
+    check_memory,
     check_positive,
+    check_seed,
+    check_steps,
 )
 from course_lib.langevin.kernels import (
     TILT,
@@ -125,19 +128,31 @@ def stationary_grid(
     r"""SGLD on the double well for every (beta, eta) pair in **one** batched run (chains of all
     cells in one tensor, beta and eta per chain); returns histograms, the exact Gibbs density,
     the KS distance and the fraction of diverged chains per cell.  Cached (same args -> same object)."""
-    betas = tuple(check_positive(b, "betas") for b in betas)
-    etas = tuple(check_positive(e, "etas") for e in etas)
-    if not betas:
-        raise ValueError("betas: need at least one value")
-    if not etas:
-        raise ValueError("etas: need at least one value")
+    betas, etas = _grid_values(betas, "betas"), _grid_values(etas, "etas")
     n_chains = check_int(n_chains, "n_chains", min_value=10)
     sim_time = check_positive(sim_time, "sim_time")
     n_bins = check_int(n_bins, "n_bins", min_value=5)
-    check_int(seed, "seed")
+    check_seed(seed)
+    n_steps = sim_time / min(etas)
+    check_steps(n_steps, "sim_time" if sim_time > 1 / min(etas) else "etas",
+                what=f"simulating time {sim_time:g} at step {min(etas):g}")
+    chains = len(betas) * len(etas) * n_chains
+    check_memory(16 * chains + 2 * len(betas) * len(etas) * n_bins, "n_chains" if chains > n_bins else "n_bins",
+                 itemsize=4, what="the grid's chains and histograms")
     dev = get_device(device)
     return _stationary_grid_cached(betas, etas, n_chains, sim_time, int(seed), n_bins, str(dev))
 
+
+
+def _grid_values(values, name: str) -> tuple:
+    """A non-empty sequence of positive numbers that float32 (the grid's chains) can hold."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, np.ndarray, torch.Tensor)):
+        raise TypeError(f"{name}: expected a sequence of numbers, got {type(values).__name__}")
+    out = tuple(check_in_range(v, name, 0.0, 1e30, closed=False) for v in (
+        values.tolist() if isinstance(values, (np.ndarray, torch.Tensor)) else values))
+    if not out:
+        raise ValueError(f"{name}: need at least one value")
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -160,16 +175,22 @@ def stable_step_threshold(grad_U, x_star, etas, n_steps: int = 2000, offset: flo
     Rows that blow up count as unstable (their distance is reported as inf)."""
     check_callable(grad_U, "grad_U")
     dev = get_device(device)
-    xs = as_tensor(x_star, "x_star", ndim=1, dtype=torch.float64, device=dev)
-    e = as_tensor(etas, "etas", ndim=1, dtype=torch.float64, min_size=2, device=dev)
+    xs = as_tensor(x_star, "x_star", ndim=1, dtype=torch.float64, device=dev).detach()
+    e = as_tensor(etas, "etas", ndim=1, dtype=torch.float64, min_size=2, device=dev).detach()
     if bool((e <= 0).any()) or bool((e[1:] <= e[:-1]).any()):
         raise ValueError("etas: must be positive and strictly increasing")
-    n_steps = check_int(n_steps, "n_steps", min_value=1)
-    offset = check_positive(offset, "offset")
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="stable_step_threshold")
+    offset = check_in_range(offset, "offset", 0.0, 1.0, closed=False)  # a small push off the minimum
     tol = check_positive(tol, "tol")
+    check_memory(4 * len(e) * len(xs), "etas", what="one run per step size")
     x = (xs + offset).repeat(len(e), 1)
-    for _ in range(n_steps):
-        x = x - e[:, None] * grad_U(x)
+    for k in range(n_steps):
+        g = grad_U(x)
+        if k == 0 and (not isinstance(g, torch.Tensor) or g.shape != x.shape or not bool(torch.isfinite(g).all())):
+            got = tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__
+            raise ValueError(f"grad_U: must map (rows, dim) = {tuple(x.shape)} to finite values of the same shape, "
+                             f"got {got}")
+        x = x - e[:, None] * g
         x = torch.where(torch.isfinite(x) & (x.abs() < 1e6), x, torch.full_like(x, math.inf))
     dist = (x - xs).norm(dim=1)
     dist = torch.where(torch.isfinite(dist), dist, torch.full_like(dist, math.inf)).cpu().numpy()
@@ -189,10 +210,12 @@ def arrhenius_fit(betas, rates, counts) -> tuple[float, float]:
     The crossing counts are Poisson, so $\mathrm{sd}(\log\hat k) = 1/\sqrt{\text{count}}$: each
     point is weighted by $\sqrt{\text{count}}$.  Arrhenius/Kramers predict slope $-\Delta U$.
     """
-    b = as_tensor(betas, "betas", ndim=1, dtype=torch.float64, min_size=2).numpy()
-    r = as_tensor(rates, "rates", shape=(len(b),), dtype=torch.float64).numpy()
-    c = as_tensor(counts, "counts", shape=(len(b),), dtype=torch.float64).numpy()
-    if (r <= 0).any() or (c <= 0).any():
+    b = as_tensor(betas, "betas", ndim=1, dtype=torch.float64, min_size=2).detach().cpu().numpy()
+    r = as_tensor(rates, "rates", shape=(len(b),), dtype=torch.float64).detach().cpu().numpy()
+    c = as_tensor(counts, "counts", shape=(len(b),), dtype=torch.float64).detach().cpu().numpy()
+    if (r <= 0).any():
+        raise ValueError("rates: every rate must be > 0 (a log-linear fit)")
+    if (c <= 0).any():
         raise ValueError("counts: every beta needs at least one crossing (log of a zero rate)")
     wts = np.sqrt(c)  # 1/sd of log(rate)
     A = np.stack([b, np.ones_like(b)], 1)
@@ -227,13 +250,15 @@ def tilted_well_sampling(betas=(0.5, 1.0, 2.0, 4.0, 6.0), n_chains: int = 2000, 
     *higher* minimum; at the end, the fraction of chains in the global minimum's well (the side of
     the barrier top it lies on), with its Wilson interval at ``confidence``, against the Gibbs law's
     mass in that well (quadrature)."""
-    b = as_tensor(betas, "betas", ndim=1, dtype=torch.float64, min_size=1).numpy()
-    if (b <= 0).any():
-        raise ValueError("betas: must be > 0")
+    b = np.asarray(_grid_values(betas, "betas"), dtype=np.float64)
     n_chains = check_int(n_chains, "n_chains", min_value=10)
-    eta = check_positive(step_size, "step_size")
+    eta = check_in_range(step_size, "step_size", 0.0, 1e30, closed=False)  # float32 chains
     sim_time = check_positive(sim_time, "sim_time")
     confidence = check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
+    check_seed(seed)
+    check_steps(sim_time / eta, "sim_time" if sim_time > 1 / eta else "step_size",
+                what=f"simulating time {sim_time:g} at step {eta:g}")
+    check_memory(16 * len(b) * n_chains, "n_chains", itemsize=4, what="the chains")
     x_glob, x_sad, x_loc = tilted_well_critical_points(tilt)
     side = 1.0 if x_glob > x_sad else -1.0
     dev = get_device(device)
@@ -268,7 +293,7 @@ def digits_true_and_random(n_train: int = 300, seed: int = 0):
     with ``Y`` of shape (2, rows): row 0 the true labels, row 1 fair coin flips.
     """
     n_train = check_int(n_train, "n_train", min_value=1, max_value=1796)
-    seed = check_int(seed, "seed")
+    seed = check_seed(seed)
     images, labels = digits(torch.float64)  # scikit-learn's shipped digits (course_lib.core.data)
     X = images.reshape(len(labels), -1)
     X = (X - X.mean(0)) / X.std(0).clamp_min(1e-3)
@@ -313,23 +338,30 @@ def sigmoid_loss_sgld(
     the randomized predictor).
     """
     dev = get_device(device)
-    Xtr = as_tensor(X_train, "X_train", ndim=2, device=dev)
+    Xtr = as_tensor(X_train, "X_train", ndim=2, device=dev).detach()
     n, d = Xtr.shape
-    ytr = as_tensor(y_train, "y_train", ndim=(1, 2), dtype=Xtr.dtype, device=dev)
+    ytr = as_tensor(y_train, "y_train", ndim=(1, 2), dtype=Xtr.dtype, device=dev).detach()
     batched = ytr.ndim == 2
     if ytr.shape[-1] != n:
         raise ValueError(f"y_train: expected {n} labels per set (one per training row), got {ytr.shape[-1]}")
-    Xte = as_tensor(X_test, "X_test", shape=(None, d), dtype=Xtr.dtype, device=dev)
+    Xte = as_tensor(X_test, "X_test", shape=(None, d), dtype=Xtr.dtype, device=dev).detach()
     yte = as_tensor(y_test, "y_test", shape=(ytr.shape[0], Xte.shape[0]) if batched else (Xte.shape[0],),
-                    dtype=Xtr.dtype, device=dev)
+                    dtype=Xtr.dtype, device=dev).detach()
     check_labels_pm1(ytr, "y_train")
     check_labels_pm1(yte, "y_test")
     eta = check_positive(step_size, "step_size")
     beta = check_positive(beta, "beta")
     lam = check_positive(lam, "lam")
-    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    if eta * lam >= 2:
+        raise ValueError(f"lam: step_size * lam = {eta * lam:.3g} >= 2, so the l2 term alone makes every step "
+                         "overshoot (gradient descent on (lam/2)||w||^2 is stable for step_size < 2/lam)")
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="sigmoid_loss_sgld")
     n_chains = check_int(n_chains, "n_chains", min_value=1)
     record_every = check_int(record_every, "record_every", min_value=1)
+    check_seed(seed)
+    G0 = ytr.shape[0] if batched else 1
+    check_memory(4 * G0 * n_chains * (d + Xte.shape[0] + n) + 4 * n_steps * G0, "n_chains" if n_chains > n_steps else
+                 "n_steps", itemsize=Xtr.element_size(), what="the chains and their records")
     ytr2, yte2 = (ytr, yte) if batched else (ytr[None], yte[None])
     G, C = ytr2.shape[0], n_chains
     gen = generator(seed, dev)
@@ -415,13 +447,15 @@ def sigmoid_minibatch_noise(X, y, W, batch_size: int, n_batches: int = 200, seed
     In one SGD/SGLD step this noise enters as $\eta\,(g_B - g)$, of standard deviation $\eta\sigma_b$
     per coordinate, against the injected $\sqrt{2\eta/\beta}$ (Welling & Teh 2011, Sec. 3).
     """
-    Xt = as_tensor(X, "X", ndim=2, dtype=torch.float64)
+    Xt = as_tensor(X, "X", ndim=2, dtype=torch.float64).detach()
     n, d = Xt.shape
-    yt = as_tensor(y, "y", shape=(n,), dtype=torch.float64)
+    yt = as_tensor(y, "y", shape=(n,), dtype=torch.float64).detach()
     check_labels_pm1(yt, "y")
-    Wt = as_tensor(W, "W", shape=(None, d), dtype=torch.float64)
+    Wt = as_tensor(W, "W", shape=(None, d), dtype=torch.float64).detach()
     b = check_int(batch_size, "batch_size", min_value=1, max_value=n)
     m = check_int(n_batches, "n_batches", min_value=2)
+    check_memory(Wt.shape[0] * (n + m) * d + m * n, "n_batches" if m > n else "W",
+                 what="the per-example gradients and minibatch means")
     XY = Xt * yt[:, None]                                   # rows y_i x_i
     s = torch.sigmoid(-(Wt @ XY.T))                          # (chains, n) = f(w; z_i)
     per_example = (s * (s - 1))[:, :, None] * XY[None]       # (chains, n, d): grad of f(w; z_i)

@@ -24,7 +24,10 @@ from course_lib.core.validate import (
     check_callable,
     check_in_range,
     check_int,
+    check_memory,
     check_positive,
+    check_seed,
+    check_steps,
     per_batch,
 )
 
@@ -58,7 +61,8 @@ TILT = 0.7  # the tilt a of the tilted double well U(x) = (x^2 - 1)^2 + a x used
 # potentials: (chains, dim) -> (chains,) and their gradients (chains, dim) -> (chains, dim)
 # ---------------------------------------------------------------------------------------
 def _points(x, dim: int) -> torch.Tensor:
-    # finite=False: a potential may legitimately be evaluated far out; shape/dtype are checked.
+    # finite=False: a potential may legitimately be evaluated far out, and a sampler evaluates it on
+    # chains that blew up before it flags them (non-finite in, non-finite out); shape/dtype are checked.
     # as_tensor reads a tensor that requires grad as its value; a potential keeps the graph, so
     # that autograd (gradients, Hessians) sees through it
     t = as_tensor(x, "x", shape=(None, dim), finite=False)
@@ -90,6 +94,8 @@ def banana_grad(x) -> torch.Tensor:
     x = _points(x, 2)
     a, b = x[:, 0], x[:, 1]
     r4 = 4 * b - 2 * a * a                      # 4 (y - x^2/2)
+    if x.requires_grad:  # autograd (a Hessian) cannot see through out=
+        return torch.stack((a * (4 * a * a - 4 - r4), r4), dim=1)
     out = torch.empty_like(x)
     torch.mul(a, 4 * a * a - 4 - r4, out=out[:, 0])  # 4x(x^2 - 1) - 4x(y - x^2/2)
     out[:, 1] = r4
@@ -154,7 +160,30 @@ def langevin_loop(grad_U, x, eta, beta, n_steps, gen, *, thin=0, bound=DIVERGENC
     Every ``check_every`` steps a chain that left ``|x| <= bound`` (or turned non-finite) is
     flagged as diverged and frozen at its last good state.  ``observer(k, x)`` sees every step;
     ``thin > 0`` keeps every ``thin``-th state.  Returns ``(x, trace, diverged, diverged_at)``.
+    A gradient that is not finite at a finite, in-bound state is the potential's fault, not the step
+    size's: it raises ``ValueError`` naming ``grad_U``.
     """
+    check_callable(grad_U, "grad_U")
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"x: expected a (chains, dim) tensor, got {type(x).__name__}")
+    x = as_tensor(x, "x", ndim=2)
+    if not x.is_floating_point():  # pragma: no cover - as_tensor keeps a tensor's float dtype
+        raise TypeError(f"x: expected a floating tensor, got {x.dtype}")
+    for name, v in (("eta", eta), ("beta", beta)):
+        if not isinstance(v, torch.Tensor):
+            raise TypeError(f"{name}: expected a (chains, 1) tensor, got {type(v).__name__}")
+        t = as_tensor(v, name, shape=(x.shape[0], 1))
+        if bool((t <= 0).any()):
+            raise ValueError(f"{name}: every entry must be > 0")
+    eta, beta = eta.to(x.dtype), beta.to(x.dtype)
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="the Langevin loop")
+    if not isinstance(gen, torch.Generator):
+        raise TypeError(f"gen: expected a torch.Generator, got {type(gen).__name__}")
+    thin = check_int(thin, "thin", min_value=0)
+    bound = check_positive(bound, "bound")
+    check_every = check_int(check_every, "check_every", min_value=1)
+    if observer is not None:
+        check_callable(observer, "observer")
     chains = x.shape[0]
     neg_eta = -eta
     scale = torch.sqrt(2 * eta / beta)  # sqrt(2 eta / beta): the Euler-Maruyama noise of dW = sqrt(2/beta) dB
@@ -164,15 +193,22 @@ def langevin_loop(grad_U, x, eta, beta, n_steps, gen, *, thin=0, bound=DIVERGENC
     trace = [x.clone()] if thin else None
     for k in range(1, n_steps + 1):
         g = grad_U(x)
-        if k == 1 and (not isinstance(g, torch.Tensor) or g.shape != x.shape):
-            shape = tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__
-            raise ValueError(f"grad_U: must map (chains, dim) = {tuple(x.shape)} to the same shape, got {shape}")
+        if k == 1:
+            if not isinstance(g, torch.Tensor) or g.shape != x.shape:
+                shape = tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__
+                raise ValueError(f"grad_U: must map (chains, dim) = {tuple(x.shape)} to the same shape, got {shape}")
+            if not bool(torch.isfinite(g).all()):
+                raise ValueError("grad_U: returned NaN or inf at the (finite) starting points")
         z = torch.randn(x.shape, generator=gen, device=x.device, dtype=x.dtype)
         x = torch.addcmul(torch.addcmul(x, g, neg_eta), z, scale)
         if k % check_every == 0 or k == n_steps:
             bad = ~torch.isfinite(x).all(dim=1) | (x.abs().amax(dim=1) > bound)
             new = bad & ~diverged
             if bool(new.any()):
+                g_last = grad_U(last_good)  # finite, in-bound states: a non-finite gradient there is grad_U's fault
+                if not bool(torch.isfinite(g_last[new]).all()):
+                    raise ValueError(f"grad_U: returned NaN or inf at finite states (|x| <= {bound:g}) by step {k}; "
+                                     "the potential's gradient, not the step size, is at fault")
                 diverged_at[new] = k
                 diverged |= new
                 neg_eta[new] = 0.0
@@ -222,6 +258,10 @@ def sgld_run(
     thin = check_int(thin, "thin", min_value=1)
     bound = check_positive(bound, "bound")
     return_trace = check_bool(return_trace, "return_trace")
+    check_seed(seed)
+    n_saved = n_steps // thin + 1 if return_trace else 1
+    check_memory(n_saved * x.numel(), "n_steps" if return_trace else "x0", itemsize=x.element_size(),
+                 what="the trace" if return_trace else "the chains")
     eta = _per_chain(step_size, "step_size", x.shape[0], x)
     b = _per_chain(beta, "beta", x.shape[0], x)
     gen = generator(seed, dev)
@@ -252,11 +292,17 @@ def gradient_descent(grad_U, x0, step_size, n_steps: int, device=None) -> torch.
     r"""Noiseless gradient descent $w_{k+1} = w_k - \eta\nabla U(w_k)$ ($\beta = \infty$), batched."""
     check_callable(grad_U, "grad_U")
     dev = get_device(device)
-    x = as_tensor(x0, "x0", ndim=2, device=dev).clone()
+    x = as_tensor(x0, "x0", ndim=2, device=dev).detach().clone()
     eta = check_positive(step_size, "step_size")
-    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="gradient descent")
     for k in range(n_steps):
-        x = x - eta * grad_U(x)
+        g = grad_U(x)
+        if k == 0 and (not isinstance(g, torch.Tensor) or g.shape != x.shape):
+            shape = tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__
+            raise ValueError(f"grad_U: must map (chains, dim) = {tuple(x.shape)} to the same shape, got {shape}")
+        if k == 0 and not bool(torch.isfinite(g).all()):
+            raise ValueError("grad_U: returned NaN or inf at the (finite) starting points")
+        x = x - eta * g
         if not bool((x.abs() <= DIVERGENCE_BOUND).all()):  # also catches inf and NaN
             raise Diverged(f"step_size: gradient descent diverged at step {k + 1} (|x| > {DIVERGENCE_BOUND:g} "
                            f"or not finite); reduce step_size")
@@ -286,7 +332,8 @@ def gibbs_density(U: Callable, beta, grid) -> torch.Tensor:
     if isinstance(grid, (tuple, list)) and len(grid) == 2 and all(np.ndim(g) == 1 for g in grid):
         gx, gy = _grid_axis(grid[0], "grid[0]"), _grid_axis(grid[1], "grid[1]")
         X, Y = torch.meshgrid(gx, gy, indexing="ij")
-        u = U(torch.stack((X.reshape(-1), Y.reshape(-1)), dim=1)).reshape(X.shape).to(torch.float64)
+        check_memory(4 * b.numel() * X.numel(), "grid", what="the Gibbs density on the grid")
+        u = _potential_values(U, torch.stack((X.reshape(-1), Y.reshape(-1)), dim=1), X.numel()).reshape(X.shape)
         if not bool(torch.isfinite(u).all()):
             raise ValueError("U: returned non-finite values on the grid")
         logp = -b[:, None, None] * (u - u.min())
@@ -295,14 +342,23 @@ def gibbs_density(U: Callable, beta, grid) -> torch.Tensor:
         out = p / z[:, None, None]
     else:
         g = _grid_axis(grid, "grid")
-        u = U(g[:, None]).to(torch.float64)
-        if u.shape != g.shape:
-            raise ValueError(f"U: must map (points, 1) to (points,), got shape {tuple(u.shape)}")
+        check_memory(4 * b.numel() * g.numel(), "grid", what="the Gibbs density on the grid")
+        u = _potential_values(U, g[:, None], g.numel())
         if not bool(torch.isfinite(u).all()):
             raise ValueError("U: returned non-finite values on the grid")
         p = torch.exp(-b[:, None] * (u - u.min()))
         out = p / torch.trapezoid(p, g, dim=-1)[:, None]
     return out if batched else out[0]
+
+
+def _potential_values(U: Callable, points: torch.Tensor, n: int) -> torch.Tensor:
+    """``U(points)`` checked: a float tensor of one value per point."""
+    u = U(points)
+    if not isinstance(u, torch.Tensor) or u.is_complex() or u.dtype == torch.bool:
+        raise TypeError(f"U: must return a real tensor of one value per point, got {type(u).__name__}")
+    if u.shape != (n,):
+        raise ValueError(f"U: must map (points, dim) to (points,), got shape {tuple(u.shape)}")
+    return u.to(torch.float64)
 
 
 def _cdf_on_grid(grid: torch.Tensor, density: torch.Tensor) -> torch.Tensor:
@@ -324,8 +380,10 @@ def ks_distance(samples, grid, density, valid=None) -> torch.Tensor:
     that did not diverge); a row with no valid sample gives NaN.
     """
     g = _grid_axis(grid, "grid")
-    s = as_tensor(samples, "samples", dtype=torch.float64)
-    p = as_tensor(density, "density", dtype=torch.float64, device=s.device)
+    s = as_tensor(samples, "samples", dtype=torch.float64).detach()
+    p = as_tensor(density, "density", dtype=torch.float64, device=s.device).detach()
+    check_memory(6 * s.numel() + 2 * s.numel() // max(s.shape[-1], 1) * g.numel(), "samples",
+                 what="the sorted samples and CDFs")
     g = g.to(s.device)
     if p.shape[-1] != g.shape[0]:
         raise ValueError(f"density: last dimension {p.shape[-1]} must match grid length {g.shape[0]}")
@@ -392,9 +450,10 @@ def transition_counts(grad_U, x0, step_size, beta, n_steps: int, core: float = 0
     the diverged flags.  Rate per unit time = counts / (n_steps * step_size)."""
     check_callable(grad_U, "grad_U")
     dev = get_device(device)
-    x = as_tensor(x0, "x0", shape=(None, 1), device=dev)
-    n_steps = check_int(n_steps, "n_steps", min_value=1)
+    x = as_tensor(x0, "x0", shape=(None, 1), device=dev).detach()
+    n_steps = check_steps(check_int(n_steps, "n_steps", min_value=1), "n_steps", what="transition_counts")
     c = check_positive(core, "core")
+    check_seed(seed)
     eta = _per_chain(step_size, "step_size", x.shape[0], x)
     b = _per_chain(beta, "beta", x.shape[0], x)
     state = (x[:, 0] > c).to(torch.int8) - (x[:, 0] < -c).to(torch.int8)  # +1, -1 or 0 (between cores)

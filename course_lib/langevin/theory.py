@@ -13,7 +13,15 @@ from typing import Callable
 import numpy as np
 import torch
 
-from course_lib.core.validate import as_tensor, check_callable, check_in_range, check_int, check_positive
+from course_lib.core.validate import (
+    as_tensor,
+    check_bool,
+    check_callable,
+    check_in_range,
+    check_int,
+    check_memory,
+    check_positive,
+)
 
 __all__ = [
     "kramers_rate",
@@ -47,10 +55,19 @@ def mfpt_rate(U: Callable, beta, core: float = 0.5, lo: float = -3.0, n_grid: in
     check_callable(U, "U")
     b = check_positive(beta, "beta")
     c = check_positive(core, "core")
-    lo = check_in_range(lo, "lo", -1e300, -c, closed=False)  # finite, and left of the starting core
+    lo = check_in_range(lo, "lo", -1e300, 1e300)
+    if not lo < -c:
+        raise ValueError(f"lo: the quadrature must start left of the core, lo < -core = {-c:g}, got lo = {lo:g}")
     n_grid = check_int(n_grid, "n_grid", min_value=101)
+    check_memory(8 * n_grid, "n_grid", what="the quadrature grid")
     z = torch.linspace(lo, c, n_grid, dtype=torch.float64)
-    u = U(z[:, None]).to(torch.float64)
+    u = U(z[:, None])
+    if not isinstance(u, torch.Tensor) or u.is_complex() or u.shape != (n_grid,):
+        raise TypeError(f"U: must map (points, 1) to a real tensor (points,), got {type(u).__name__} "
+                        f"{tuple(getattr(u, 'shape', ()))}")
+    u = u.detach().to(torch.float64)
+    if not bool(torch.isfinite(u).all()):
+        raise ValueError("U: returned NaN or inf on the quadrature grid")
     inner = torch.cat((torch.zeros(1, dtype=torch.float64), torch.cumulative_trapezoid(torch.exp(-b * u), z)))
     keep = z >= -c
     tau = float(b * torch.trapezoid((torch.exp(b * u) * inner)[keep], z[keep]))
@@ -75,7 +92,7 @@ def tilted_well_critical_points(tilt: float) -> tuple[float, float, float]:
 # generalization: the bounds of Mou, Wang, Zhai & Zheng (2018)
 # ---------------------------------------------------------------------------------------
 def _step_sizes(step_sizes) -> np.ndarray:
-    e = as_tensor(step_sizes, "step_sizes", ndim=1, dtype=torch.float64).numpy()
+    e = as_tensor(step_sizes, "step_sizes", ndim=1, dtype=torch.float64).detach().cpu().numpy()
     if (e <= 0).any():
         raise ValueError("step_sizes: must be > 0")
     return e
@@ -101,7 +118,8 @@ def stability_bound(step_sizes, beta: float, n: int, L: float, C: float = 1.0, c
     L = check_positive(L, "L")
     C = check_positive(C, "C")
     const = check_positive(const, "const")
-    small = e * beta * L**2 < 1
+    with np.errstate(over="ignore"):  # an absurd L overflows to inf: no step is small
+        small = e * beta * L * L < 1
     k0 = int(np.argmax(small)) + 1 if small.any() else len(e)  # 1-based index of the first small step
     k = np.arange(1, len(e) + 1)
     tail = np.cumsum(np.where(k > k0, e, 0.0))
@@ -125,13 +143,12 @@ def pac_bayes_kl(step_sizes, grad_sq, beta: float, lam: float = 0.0, decay: bool
     argument, not from the chain rule above.  ``lam`` is that $\lambda$ (ignored without decay).
     """
     e = _step_sizes(step_sizes)
-    g = as_tensor(grad_sq, "grad_sq", shape=(len(e),), dtype=torch.float64).numpy()
+    g = as_tensor(grad_sq, "grad_sq", shape=(len(e),), dtype=torch.float64).detach().cpu().numpy()
     if (g < 0).any():
         raise ValueError("grad_sq: must be >= 0")
     beta = check_positive(beta, "beta")
     lam = check_positive(lam, "lam", allow_zero=True)
-    if not isinstance(decay, bool):
-        raise TypeError(f"decay: expected True or False, got {decay!r}")
+    decay = check_bool(decay, "decay")
     terms = beta / 4 * e * g
     if not decay:
         return np.cumsum(terms)

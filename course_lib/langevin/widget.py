@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
+from course_lib.core.validate import as_tensor, check_int, check_positive
 from course_lib.langevin.experiments import StationaryGrid, TiltedWell, stationary_grid
 from course_lib.langevin.kernels import ks_critical
 from course_lib.ui.plotting import COLORS, figure, figure_widget
@@ -28,8 +29,10 @@ __all__ = [
 ]
 
 
-def _np(x) -> np.ndarray:
-    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+def _values(x, name: str, **checks) -> np.ndarray:
+    """``x`` as a float64 NumPy array for plotting, checked by ``as_tensor`` (finite, non-empty, real); a tensor
+    that requires grad is read as its values."""
+    return as_tensor(x, name, dtype=torch.float64, **checks).detach().cpu().numpy()
 
 
 # ---------------------------------------------------------------------------------------
@@ -37,20 +40,26 @@ def _np(x) -> np.ndarray:
 # ---------------------------------------------------------------------------------------
 def gibbs_histogram_figure(samples, grid, density, beta: float) -> go.Figure:
     """Section 1: histogram of 1-D samples against the Gibbs density ``density`` on ``grid``."""
-    s = _np(samples)
+    s = _values(samples, "samples").reshape(-1)
+    g = _values(grid, "grid", ndim=1)
+    p = _values(density, "density", shape=g.shape)
+    beta = check_positive(beta, "beta")
     fig = figure("Chains started in one well fill both, as exp(−βU) says", "x", "density (1/unit x)")
     hist, edges = np.histogram(s, bins=80, range=(-2.2, 2.2), density=True)
     fig.add_bar(x=0.5 * (edges[1:] + edges[:-1]), y=hist, name=f"{len(s):,} SGLD chains", opacity=0.6)
-    fig.add_scatter(x=_np(grid), y=_np(density), name=f"Gibbs e^{{−{beta:g}U}}/Z", line=dict(width=3))
+    fig.add_scatter(x=g, y=p, name=f"Gibbs e^{{−{beta:g}U}}/Z", line=dict(width=3))
     fig.update_layout(bargap=0, xaxis_range=[-2.2, 2.2])
     return fig
 
 
 def banana_figure(samples, gx, gy, density, n_show: int = 2000) -> go.Figure:
     """Section 1, in 2-D: the first ``n_show`` chains (dots) over contours of the Gibbs density (Gx, Gy)."""
-    s, p = _np(samples)[:n_show], _np(density)
+    n_show = check_int(n_show, "n_show", min_value=1)
+    s = _values(samples, "samples", shape=(None, 2))[:n_show]
+    gx, gy = _values(gx, "gx", ndim=1), _values(gy, "gy", ndim=1)
+    p = _values(density, "density", shape=(len(gx), len(gy)))
     fig = figure("2-D: SGLD chains (dots) sit where the Gibbs density (contours) puts its mass", "x", "y")
-    fig.add_contour(x=_np(gx)[::5], y=_np(gy)[::5], z=p[::5, ::5].T, colorscale="Blues", showscale=False,
+    fig.add_contour(x=gx[::5], y=gy[::5], z=p[::5, ::5].T, colorscale="Blues", showscale=False,
                     contours=dict(coloring="lines"), name="Gibbs density")
     fig.add_scatter(x=s[:, 0], y=s[:, 1], mode="markers",
                     marker=dict(size=3, color="#d62728", opacity=0.4), name=f"{len(s):,} of the chains")
@@ -60,6 +69,11 @@ def banana_figure(samples, gx, gy, density, n_show: int = 2000) -> go.Figure:
 
 def step_size_figure(G: StationaryGrid, beta: float = 4.0) -> go.Figure:
     """Section 2: KS distance of the surviving chains and the diverged fraction against the step size."""
+    if not isinstance(G, StationaryGrid):
+        raise TypeError(f"G: expected a StationaryGrid (from stationary_grid), got {type(G).__name__}")
+    beta = check_positive(beta, "beta")
+    if beta not in G.betas:
+        raise ValueError(f"beta: {beta:g} is not one of the grid's betas {G.betas}")
     i = G.betas.index(beta)
     etas = np.array(G.etas)
     fig = figure(f"Larger steps bias the stationary law, then diverge (β = {beta:g})", "step size η",
@@ -74,12 +88,17 @@ def step_size_figure(G: StationaryGrid, beta: float = 4.0) -> go.Figure:
 
 def arrhenius_figure(betas, rates, counts, exact, kramers) -> go.Figure:
     """Section 3: measured crossing rates (± Poisson error) against the exact MFPT and Kramers rates."""
-    b, r, c = _np(betas), _np(rates), _np(counts)
+    b = _values(betas, "betas", ndim=1)
+    r, c, exact, kramers = (_values(v, name, shape=b.shape) for v, name in (
+        (rates, "rates"), (counts, "counts"), (exact, "exact"), (kramers, "kramers")))
+    for v, name in ((r, "rates"), (c, "counts"), (exact, "exact"), (kramers, "kramers")):
+        if np.any(v <= 0):
+            raise ValueError(f"{name}: must be > 0 (a log-scale plot)")
     fig = figure("Crossings between wells slow down as e^{−βΔU}", "inverse temperature β",
                  "crossings per unit time (log)", yaxis_type="log")
     fig.add_scatter(x=b, y=r, mode="markers", name="SGLD chains", error_y=dict(type="data", array=r / np.sqrt(c)))
-    fig.add_scatter(x=b, y=_np(exact), mode="lines", name="exact (mean first-passage time)")
-    fig.add_scatter(x=b, y=_np(kramers), mode="lines", line_dash="dash", name="Kramers")
+    fig.add_scatter(x=b, y=exact, mode="lines", name="exact (mean first-passage time)")
+    fig.add_scatter(x=b, y=kramers, mode="lines", line_dash="dash", name="Kramers")
     return fig
 
 
@@ -101,7 +120,12 @@ def bound_terms_figure(rows) -> go.Figure:
 
     ``rows``: (n, label-set name, KL term, confidence term) tuples.
     """
-    rows = list(rows)
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, (list, tuple)) or not rows:
+        raise TypeError("rows: expected a non-empty list of (n, label-set name, KL term, confidence term) tuples")
+    for row in rows:
+        if not isinstance(row, (list, tuple)) or len(row) != 4:
+            raise ValueError(f"rows: each row must be (n, name, KL term, confidence term), got {row!r:.80}")
+        _values(list(row[2:]), "rows")
     names = [f"n = {n}, {name}" for n, name, _, _ in rows]
     fig = figure("The confidence term ln(2√n/δ), not the data's KL, makes up most of the bound",
                  "run", "term under the square root (nats)")
@@ -117,6 +141,13 @@ def bounds_figure(runs: dict) -> go.Figure:
     ``runs`` maps a label-set name to a result of ``sigmoid_loss_sgld`` with ``"pac"`` and
     ``"stab"`` (the bounds after every step) added.
     """
+    if not isinstance(runs, dict) or not runs:
+        raise TypeError("runs: expected a non-empty dict {label set: result of sigmoid_loss_sgld with 'pac', 'stab'}")
+    for name, out in runs.items():
+        if not isinstance(out, dict) or not {"steps", "gap", "pac", "stab"} <= set(out):
+            raise ValueError(f"runs: runs[{name!r}] needs 'steps', 'gap' and the bounds 'pac' and 'stab'")
+        for key in ("gap", "pac", "stab"):
+            _values(out[key], f"runs[{name!r}][{key!r}]", ndim=1)
     fig = figure("Both bounds sit above the measured gap; only the PAC-Bayes one sees the data", "SGLD step k",
                  "generalization gap / bound (sigmoid loss)")
     for (name, out), col in zip(runs.items(), COLORS[:2]):

@@ -8,6 +8,7 @@ import math
 import torch
 
 from course_lib.core.exercises import Case, Exercise, Prediction
+from course_lib.core.validate import check_int, check_memory
 from course_lib.scattering.kernels import filter_bank, littlewood_paley
 
 __all__ = ["exercise_lowpass", "prediction_grating", "grating"]
@@ -38,8 +39,17 @@ def exercise_lowpass() -> Exercise:
     )
 
 
+def _grating_args(size, k) -> tuple[int, tuple[int, int]]:
+    size = check_int(size, "size", min_value=2)
+    check_memory(2 * size * size, "size", what="the grating")
+    if isinstance(k, (str, bytes)) or not isinstance(k, (list, tuple)) or len(k) != 2:
+        raise TypeError(f"k: expected a frequency pair (k1, k2) of ints, got {k!r:.60}")
+    return size, (check_int(k[0], "k"), check_int(k[1], "k"))
+
+
 def grating(size: int = 32, k=(0, 3)) -> torch.Tensor:
     r"""The grating $x(u) = \cos(2\pi(k_1u_1 + k_2u_2)/N)$ on an N x N grid."""
+    size, k = _grating_args(size, k)
     u = torch.arange(size, dtype=torch.float64)
     return torch.cos(2 * math.pi * (k[0] * u[:, None] + k[1] * u[None, :]) / size)
 
@@ -52,6 +62,7 @@ def prediction_grating(size: int = 32, J: int = 3, L: int = 8, k=(0, 3)) -> Pred
     $\bigl(\hat\phi(\omega)^2 + \hat\phi(0)^2 A_\psi(\omega)\bigr)^{1/2}$ with
     $A_\psi(\omega) = \tfrac12\sum_\lambda(|\hat\psi_\lambda(\omega)|^2 + |\hat\psi_\lambda(-\omega)|^2)$.
     Tolerance 0.02: the two terms $\hat\psi(\pm\omega)$ beat, so the modulus is not exactly constant."""
+    size, k = _grating_args(size, k)
     phi, psi = filter_bank(size, J, L)
     A_sym = littlewood_paley(torch.zeros_like(phi), psi, symmetric=True)  # the wavelets' part only
     w = (k[0] % size, k[1] % size)

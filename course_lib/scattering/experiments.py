@@ -20,7 +20,7 @@ import torch
 
 from course_lib.core.data import digits
 from course_lib.core.device import generator, get_device
-from course_lib.core.validate import as_tensor, check_int, check_seed
+from course_lib.core.validate import as_tensor, check_in_range, check_int, check_memory, check_seed
 from course_lib.scattering.kernels import (
     dft,
     dilate,
@@ -58,9 +58,50 @@ BASES = {"Fourier": 0, "Haar (p = 1)": 1, "Daubechies p = 2": 2, "Daubechies p =
 
 def loglog_slope(x, y) -> float:
     """Least-squares slope of log y against log x."""
-    x = np.log(np.asarray(x, dtype=float))
-    y = np.log(np.asarray(y, dtype=float))
-    return float(np.polyfit(x, y, 1)[0])
+    x = as_tensor(x, "x", ndim=1, dtype=torch.float64, min_size=2).detach().cpu().numpy()
+    y = as_tensor(y, "y", shape=x.shape, dtype=torch.float64).detach().cpu().numpy()
+    if np.any(x <= 0):
+        raise ValueError("x: must be > 0 (a log-log fit)")
+    if np.any(y <= 0):
+        raise ValueError("y: must be > 0 (a log-log fit)")
+    return float(np.polyfit(np.log(x), np.log(y), 1)[0])
+
+
+def _ints(values, name: str, min_value: int = 1) -> list[int]:
+    """A non-empty sequence of ints."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, (list, tuple, np.ndarray, torch.Tensor)):
+        raise TypeError(f"{name}: expected a sequence of ints, got {type(values).__name__}")
+    out = [check_int(v, name, min_value=min_value) for v in (values.tolist() if hasattr(values, "tolist") else values)]
+    if not out:
+        raise ValueError(f"{name}: expected at least one value")
+    return out
+
+
+def _scales(Js, size: int) -> list[int]:
+    """``Js``: scales J with 2^(J+1) <= size (the averaging window fits twice in the image)."""
+    Js = _ints(Js, "Js")
+    for J in Js:
+        if J + 1 > size.bit_length() or 2 ** (J + 1) > size:
+            raise ValueError(f"Js: J = {J} is too large for images of size {size} (2^(J+1) <= {size} is needed)")
+    return Js
+
+
+def _labels(y, name: str) -> torch.Tensor:
+    """A 1-D tensor of integer labels (or row indices)."""
+    if isinstance(y, torch.Tensor):
+        t = y.detach().cpu()
+    elif isinstance(y, (np.ndarray, list, tuple)):
+        arr = np.asarray(y)
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"{name}: expected integers, got {arr.dtype} values")
+        t = torch.from_numpy(np.ascontiguousarray(arr))
+    else:
+        raise TypeError(f"{name}: expected a 1-D tensor of integers, got {type(y).__name__}")
+    if t.dtype.is_floating_point or t.is_complex() or t.dtype == torch.bool:
+        raise TypeError(f"{name}: expected integers, got dtype {t.dtype}")
+    if t.ndim != 1 or t.numel() == 0:
+        raise ValueError(f"{name}: expected a non-empty 1-D tensor, got shape {tuple(t.shape)}")
+    return t.long()
 
 
 def padded_digits(size: int = 16, upsample: int = 1, dtype: torch.dtype = torch.float64,
@@ -69,6 +110,7 @@ def padded_digits(size: int = 16, upsample: int = 1, dtype: torch.dtype = torch.
     ``size`` x ``size`` at the centre. Returns (images (1797, size, size), labels (1797,))."""
     up = check_int(upsample, "upsample", min_value=1, max_value=4)
     size = check_int(size, "size", min_value=8 * up)
+    check_memory(2 * 1797 * size * size, "size", what="the padded digits")
     if (size - 8 * up) % 2:
         raise ValueError(f"size: {size} - {8 * up} must be even to centre the digits")
     X, y = digits(dtype=dtype)
@@ -88,7 +130,11 @@ def nterm_experiment(N: int = 4096, n_signals: int = 8, n_range=(32, 256), seed:
     over ``n_range``}, and ``parseval`` / ``reconstruction`` (worst relative errors of the wavelet
     transforms: norm preserved, and inverse(forward(x)) = x)."""
     x = piecewise_smooth(N, n_signals, seed=seed, device=device)
+    if not isinstance(n_range, (list, tuple)) or len(n_range) != 2:
+        raise TypeError(f"n_range: expected a pair (lo, hi), got {n_range!r:.60}")
     lo, hi = (check_int(v, "n_range", min_value=1, max_value=N) for v in n_range)
+    if hi <= lo:
+        raise ValueError(f"n_range: expected lo < hi, got {n_range}")
     grid = torch.logspace(0, math.log10(N / 4), 48, dtype=torch.float64).round()
     ns = torch.unique(torch.cat([grid, torch.tensor([float(lo), float(hi)], dtype=torch.float64)])).long()
     energy = (x**2).sum(-1, keepdim=True)
@@ -158,6 +204,8 @@ def nonexpansive_experiment(n_per_kind: int = 16, size: int = 32, J: int = 3, L:
     dev = get_device(device)
     n = check_int(n_per_kind, "n_per_kind", min_value=1)
     check_seed(seed)
+    size = check_int(size, "size", min_value=8)
+    check_memory(2 * 8 * n * size * size, "n_per_kind" if n > size else "size", what="the pairs")
     x, y, kinds = _pairs(n, size, seed, dev)
     S = scattering2d(torch.cat([x, y]), J, L, subsample=False)  # (2 pairs, C, H, W)
     Sx, Sy = S[: x.shape[0]], S[x.shape[0]:]
@@ -192,8 +240,9 @@ def translation_experiment(images, Js=(1, 2, 3), max_shift: int = 8, L: int = 8)
     Fourier modulus (computed on the shifted images) and the full-resolution scattering transform at
     each J (computed once per J and shifted: the full-resolution transform commutes with circular
     shifts, which ``covariance_error`` checks on the shift c = 1). Returns numpy arrays."""
-    x = as_tensor(images, "images", ndim=3)
+    x = as_tensor(images, "images", ndim=3).detach()
     K = check_int(max_shift, "max_shift", min_value=1, max_value=x.shape[-1] - 1)
+    Js = _scales(Js, x.shape[-1])
     shifts = torch.stack([torch.zeros(K + 1), torch.arange(K + 1.0)], dim=1)
     pixel = shift_distances(x[:, None], shifts).mean(0)
     moved = torch.roll(x, shifts=K, dims=-1)
@@ -217,7 +266,10 @@ def deformation_experiment(size: int = 64, J: int = 3, L: int = 8, taus=(0.0, 0.
     modulus and scattering (full resolution). Returns ``pixel``, ``fourier``, ``scattering`` arrays
     (len(centres), len(taus)) and the images."""
     dev = get_device(device)
-    t = torch.as_tensor(taus, dtype=torch.float64)
+    t = as_tensor(taus, "taus", ndim=1, dtype=torch.float64).detach()
+    if isinstance(centres, (str, bytes)) or not isinstance(centres, (list, tuple, np.ndarray)) or not len(centres):
+        raise TypeError(f"centres: expected a non-empty sequence of band centres, got {centres!r:.60}")
+    centres = [check_in_range(c, "centres", 0.0, 1 / 1.1, closed=False) for c in centres]
     imgs = torch.stack([grating_texture(size, t, band=(0.9 * c, 1.1 * c), seed=seed) for c in centres]).to(dev)
     B, K = imgs.shape[:2]
     ref = imgs[:, :1]
@@ -233,7 +285,7 @@ def deformation_experiment(size: int = 64, J: int = 3, L: int = 8, taus=(0.0, 0.
 def order_energies(images, J: int = 2, L: int = 8) -> dict:
     r"""Mean energy of the full-resolution scattering coefficients of order 0, 1, 2, each divided by
     $\|x\|^2$: the cascade is non-expansive, so the three sum to at most 1."""
-    x = as_tensor(images, "images", ndim=3)
+    x = as_tensor(images, "images", ndim=3).detach()
     S = scattering2d(x, J, L, subsample=False)
     order = scattering_paths(J, L)["order"].to(S.device)
     e = (S**2).sum((-2, -1)) / (x**2).sum((-2, -1))[:, None]  # (B, C)
@@ -244,10 +296,13 @@ def order_energies(images, J: int = 2, L: int = 8) -> dict:
 def draw_training_sets(labels, pool, per_class: int, n_draws: int, seed: int = 0) -> torch.Tensor:
     """``n_draws`` random training sets of ``per_class`` rows of every class, drawn from the row indices
     ``pool`` -> (n_draws, 10 per_class) row indices."""
-    y = torch.as_tensor(labels).cpu()
-    pool = torch.as_tensor(pool).cpu()
+    y = _labels(labels, "labels")
+    pool = _labels(pool, "pool")
+    if bool(((pool < 0) | (pool >= y.numel())).any()):
+        raise ValueError(f"pool: row indices must lie in [0, {y.numel() - 1}]")
     k = check_int(per_class, "per_class", min_value=1)
     S = check_int(n_draws, "n_draws", min_value=1)
+    check_memory(2 * S * pool.numel(), "n_draws", what="the random orders of the pool")
     g = generator(seed)
     classes = torch.unique(y[pool])
     keys = torch.rand(S, pool.numel(), generator=g)  # a random order of the pool per draw
@@ -267,9 +322,16 @@ def learning_curve(features: dict, labels, per_class=(2, 5, 10, 20), n_draws: in
     leave-one-out among ``lambdas``) on each feature set, over ``n_draws`` random training sets per
     size. A fixed random ``n_test`` rows are the test set; the training sets come from the others.
     Every feature set sees the same training sets. Returns ``acc`` {name: (len(per_class), n_draws)}."""
-    y = torch.as_tensor(labels).cpu()
+    y = _labels(labels, "labels")
+    if not isinstance(features, dict) or not features:
+        raise TypeError("features: expected a non-empty dict {name: (n, d) features}")
+    per_class = _ints(per_class, "per_class")
+    n_draws = check_int(n_draws, "n_draws", min_value=1)
+    check_memory(len(per_class) * n_draws * (2 + 10 * max(per_class)),
+                 "n_draws" if n_draws > max(per_class) else "per_class", what="the training sets")
     check_seed(seed)
     n_test = check_int(n_test, "n_test", min_value=1, max_value=y.numel() - 20)
+    lambdas = None if lambdas is None else as_tensor(lambdas, "lambdas", ndim=1, dtype=torch.float64).detach()
     lam = torch.logspace(-4, 2, 13, dtype=torch.float64) if lambdas is None else lambdas
     perm = torch.randperm(y.numel(), generator=generator(seed))
     test, pool = perm[:n_test], perm[n_test:]
@@ -277,7 +339,7 @@ def learning_curve(features: dict, labels, per_class=(2, 5, 10, 20), n_draws: in
     for i, k in enumerate(per_class):
         rows = draw_training_sets(y, pool, k, n_draws, seed=seed + 1 + i)
         for name, F in features.items():
-            F = as_tensor(F, f"features[{name!r}]", ndim=2, dtype=torch.float64)
+            F = as_tensor(F, f"features[{name!r}]", shape=(y.numel(), None), dtype=torch.float64).detach()
             out = ridge_loo(F[rows], y[rows], F[test], lam)
             acc[name][i] = (out["pred"].cpu() == y[test]).double().mean(1).numpy()
     return {"per_class": np.asarray(per_class), "acc": acc, "n_test": n_test, "n_draws": n_draws}
@@ -293,9 +355,12 @@ def widget_data(size: int = 32, Js=(1, 2, 3), taus=None, max_shift: int = 8, L: 
     (``scattering`` (2, len(Js), T, C)). Shifts are applied to the transforms, which commute with
     circular shifts, through one cross-correlation per image and J."""
     dev = get_device(device)
+    size = check_int(size, "size", min_value=16)
     t = torch.linspace(0.0, 0.15, 11, dtype=torch.float64) if taus is None else \
-        torch.as_tensor(taus, dtype=torch.float64)
+        as_tensor(taus, "taus", ndim=1, dtype=torch.float64).detach()
     K = check_int(max_shift, "max_shift", min_value=1, max_value=size // 2)
+    Js = _scales(Js, size)
+    digit = check_int(digit, "digit", min_value=0, max_value=1796)
     X, _ = padded_digits(size, upsample=2, device=dev)
     digit_tau = dilate(X[digit], t)  # (T, H, W)
     texture = grating_texture(size, t, seed=0).to(dev)

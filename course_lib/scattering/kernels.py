@@ -31,6 +31,7 @@ from course_lib.core.validate import (
     check_int,
     check_memory,
     check_seed,
+    check_steps,
 )
 
 __all__ = [
@@ -181,6 +182,8 @@ def piecewise_smooth(N: int = 4096, n_signals: int = 8, n_jumps: int = 3, seed: 
     K = check_int(n_jumps, "n_jumps", min_value=0)
     check_seed(seed)
     check_float_dtype(dtype)
+    sizes = {"n_signals": S, "N": N, "n_jumps": K}
+    check_memory(4 * S * (N + K) + 2 * S * K * N, max(sizes, key=sizes.get), what="the signals and their steps")
     dev = get_device(device)
     g = generator(seed)
     u = torch.rand(S, 5 + 2 * K, generator=g, dtype=torch.float64)
@@ -196,8 +199,8 @@ def piecewise_smooth(N: int = 4096, n_signals: int = 8, n_jumps: int = 3, seed: 
 def _check_size_J(size, J, *, size_name: str = "size") -> tuple[int, int]:
     size = check_int(size, size_name, min_value=4)
     J = check_int(J, "J", min_value=1)
-    if 2 ** (J + 1) > size:
-        raise ValueError(f"J: J = {J} is too large for images of size {size}: the averaging window 2^J = {2**J} "
+    if J + 1 > size.bit_length() or 2 ** (J + 1) > size:  # (no 2**J for an absurd J)
+        raise ValueError(f"J: J = {J} is too large for images of size {size}: the averaging window 2^J "
                          f"must fit twice in the image (2^(J+1) <= {size}); use J <= {int(math.log2(size)) - 1}")
     if size % 2**J:
         raise ValueError(f"{size_name}: {size} must be divisible by 2^J = {2**J} (the output is subsampled by 2^J)")
@@ -242,6 +245,7 @@ def filter_bank(size: int, J: int, L: int = 8, *, dtype: torch.dtype = torch.flo
     size, J = _check_size_J(size, J)
     L = check_int(L, "L", min_value=1, max_value=64)
     check_float_dtype(dtype)
+    check_memory(8 * (J * L + 1) * size * size, "size", itemsize=2 * dtype.itemsize, what="the filter bank")
     dev = get_device(device)
     j = torch.arange(J, dtype=dtype, device=dev).repeat_interleave(L)
     theta = (torch.arange(L, dtype=dtype, device=dev) * math.pi / L).repeat(J)
@@ -284,6 +288,9 @@ def scattering_paths(J: int, L: int = 8, order: int = 2) -> dict[str, torch.Tens
     J = check_int(J, "J", min_value=1)
     L = check_int(L, "L", min_value=1, max_value=64)
     order = check_int(order, "order", min_value=0, max_value=2)
+    C = 1 + (J * L if order >= 1 else 0) + (L * L * J * (J - 1) // 2 if order >= 2 else 0)
+    check_steps(C, "J", what="listing the scattering paths")
+    check_memory(5 * C, "J", what="the scattering paths")
     rows = [(0, -1, -1, -1, -1)]
     if order >= 1:
         rows += [(1, j, t, -1, -1) for j in range(J) for t in range(L)]
@@ -295,7 +302,7 @@ def scattering_paths(J: int, L: int = 8, order: int = 2) -> dict[str, torch.Tens
 
 
 def _images(images, name: str = "images", *, device=None) -> tuple[torch.Tensor, bool]:
-    x = as_tensor(images, name, ndim=(2, 3), device=device)
+    x = as_tensor(images, name, ndim=(2, 3), device=device).detach()
     single = x.ndim == 2
     x = x[None] if single else x
     if x.shape[-1] != x.shape[-2]:
@@ -427,6 +434,8 @@ def grating_texture(size: int = 64, taus=(0.0,), n_waves: int = 40, band=(0.5, 0
     evaluated in closed form. Returns (len(taus), size, size), unit norm at $\tau = 0$."""
     size = check_int(size, "size", min_value=8)
     W = check_int(n_waves, "n_waves", min_value=1)
+    n_taus = as_tensor(taus, "taus", ndim=(0, 1), dtype=torch.float64).numel()
+    check_memory(2 * n_taus * size * size * W, "n_waves" if W > size else "size", what="the plane waves")
     if not isinstance(band, (tuple, list)) or len(band) != 2:
         raise TypeError("band: expected a pair (low, high), fractions of pi")
     lo = check_in_range(band[0], "band", 0.0, 1.0)
@@ -486,15 +495,17 @@ def ridge_loo(X, y, X_test, lambdas, n_classes: int = 10) -> dict[str, torch.Ten
     if Xt.shape[1] != d:
         raise ValueError(f"X_test: expected {d} features to match X, got {Xt.shape[1]}")
     K = check_int(n_classes, "n_classes", min_value=2)
-    if not isinstance(y, torch.Tensor) or y.dtype.is_floating_point or y.dtype == torch.bool:
+    if not isinstance(y, torch.Tensor) or y.dtype.is_floating_point or y.is_complex() or y.dtype == torch.bool:
         raise TypeError("y: expected an integer tensor of class labels")
     if y.shape != (S, n):
         raise ValueError(f"y: expected shape ({S}, {n}), got {tuple(y.shape)}")
     if bool(((y < 0) | (y >= K)).any()):
         raise ValueError(f"y: labels must lie in [0, {K - 1}]")
-    lam = as_tensor(lambdas, "lambdas", ndim=1, dtype=X.dtype, device=X.device)
+    lam = as_tensor(lambdas, "lambdas", ndim=1, dtype=X.dtype, device=X.device).detach()
     if bool((lam <= 0).any()):
         raise ValueError("lambdas: penalties must be > 0")
+    check_memory(4 * S * lam.numel() * n * K + 2 * S * n * n, "n_classes" if K > n else "X",
+                 itemsize=X.element_size(), what="the leave-one-out fits")
     if n < 2:
         raise ValueError("X: leave-one-out needs at least 2 training rows")
     y = y.to(X.device)

@@ -4,10 +4,13 @@ Modules (imports run one way: widget -> experiments -> kernels -> course_lib.cor
 
 * :mod:`~course_lib.sparse.kernels` -- pure, batched tensor functions and their argument checks:
   ``soft_threshold``, ``ista``/``fista`` (one loop, ``_proximal_gradient``), ``lasso_objective``,
-  ``lasso_duality_gap``, ``basis_pursuit`` (HiGHS LPs), ``omp``, ``thresholding``, coherence,
+  ``lasso_duality_gap``, the fast solver ``lasso`` (working sets, gap-safe screening ``lasso_screen``,
+  restarted FISTA, support Newton steps, ``power_method`` step sizes), ``basis_pursuit`` (HiGHS LPs),
+  ``omp``, ``thresholding``, coherence,
   the l1 phase-transition theory, ``layered_thresholding`` = ``relu_network``, random problems.
 * :mod:`~course_lib.sparse.experiments` -- drivers run by the lecture: ``recovery_experiment``,
-  ``phase_diagram``, ``transition_point``, ``multilayer_experiment``, ``compare_with_sklearn``.
+  ``phase_diagram``, ``transition_point``, ``multilayer_experiment``, ``compare_with_sklearn`` (on
+  ``lasso_problems``), ``restart_experiment``, ``screening_experiment``.
 * :mod:`~course_lib.sparse.widget` -- ``build_sparse_coding_widget`` and the lecture's figures.
 * :mod:`~course_lib.sparse.exercises` -- ``exercise_soft_threshold``, ``exercise_ista_step``.
 
@@ -20,15 +23,19 @@ from course_lib.sparse.experiments import (
     clopper_pearson,
     compare_with_sklearn,
     erc_experiment,
+    lasso_problems,
     loglog_slope,
     multilayer_experiment,
     phase_diagram,
     rate_experiment,
     recovery_experiment,
+    restart_experiment,
+    screening_experiment,
     transition_point,
     transition_test,
 )
 from course_lib.sparse.kernels import (
+    LassoResult,
     basis_pursuit,
     coherence_sparsity_bound,
     exact_recovery_coefficient,
@@ -38,12 +45,15 @@ from course_lib.sparse.kernels import (
     l1_statistical_dimension,
     l1_transition_curve,
     l1_transition_sparsity,
+    lasso,
     lasso_duality_gap,
     lasso_objective,
+    lasso_screen,
     layered_thresholding,
     mutual_coherence,
     nonneg_soft_threshold,
     omp,
+    power_method,
     relu_network,
     soft_threshold,
     sparse_codes,
@@ -61,6 +71,10 @@ __all__ = [
     "lasso_duality_gap",
     "ista",
     "fista",
+    "lasso",
+    "LassoResult",
+    "lasso_screen",
+    "power_method",
     "basis_pursuit",
     "omp",
     "thresholding",
@@ -87,6 +101,9 @@ __all__ = [
     "two_layer_dictionaries",
     "multilayer_experiment",
     "compare_with_sklearn",
+    "lasso_problems",
+    "restart_experiment",
+    "screening_experiment",
     "build_sparse_coding_widget",
     "exercise_soft_threshold",
     "exercise_ista_step",

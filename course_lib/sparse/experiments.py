@@ -9,20 +9,30 @@
   O(1/k) and O(1/k^2) rates are tight, with the fitted log-log slopes (:func:`loglog_slope`).
 * :func:`multilayer_experiment` -- layered thresholding (the ReLU forward pass) against layered
   basis pursuit on a two-layer sparse model.
-* :func:`compare_with_sklearn` -- our batched FISTA against scikit-learn's ``Lasso`` (also the
-  ``make bench`` entry in ``benchmarks/kernels.py``).
+* :func:`compare_with_sklearn` -- our batched FISTA and the fast ``lasso`` against scikit-learn's ``Lasso``
+  on :func:`lasso_problems` (``make bench`` times them in ``benchmarks/kernels.py``);
+  :func:`restart_experiment` -- FISTA's steps to a certified gap with and without adaptive restart;
+  :func:`screening_experiment` -- what gap-safe screening discards along FISTA's iterates, and what an
+  unsafe rule (no ball) would discard.
 """
 from __future__ import annotations
 
 import math
-import time
 from typing import Sequence
 
 import numpy as np
 import torch
 
 from course_lib.core.device import generator, get_device
-from course_lib.core.validate import as_tensor, check_in_range, check_int, check_positive
+from course_lib.core.validate import (
+    as_tensor,
+    check_bool,
+    check_in_range,
+    check_int,
+    check_memory,
+    check_positive,
+    check_steps,
+)
 from course_lib.sparse.kernels import (
     basis_pursuit,
     coherence_sparsity_bound,
@@ -30,8 +40,10 @@ from course_lib.sparse.kernels import (
     fista,
     gaussian_dictionary,
     ista,
+    lasso,
     lasso_duality_gap,
     lasso_objective,
+    lasso_screen,
     layered_thresholding,
     mutual_coherence,
     omp,
@@ -51,7 +63,10 @@ __all__ = [
     "loglog_slope",
     "rate_experiment",
     "multilayer_experiment",
+    "lasso_problems",
     "compare_with_sklearn",
+    "restart_experiment",
+    "screening_experiment",
 ]
 
 
@@ -100,12 +115,17 @@ def recovery_experiment(
         raise ValueError(f"m: every value must lie in [1, {n - 1}]")
     if np.any(ss < 1) or np.any(ss > ms):
         raise ValueError("sparsity: every value must lie in [1, m]")
+    if isinstance(methods, str) or not isinstance(methods, (list, tuple)):
+        raise TypeError(f"methods: expected a list of method names, got {methods!r}")
     methods = tuple(methods)
     unknown = set(methods) - {"l1", "omp", "thresholding"}
     if unknown or not methods:
         raise ValueError(f"methods: expected some of 'l1', 'omp', 'thresholding', got {methods}")
-    dev = get_device(device)
+    check_bool(progress, "progress")
     cells = ms.size
+    check_memory(6 * cells * n_trials * int(ms.max()) * n, "n_trials" if cells * n_trials > n else "n",
+                 what="the batch of random problems")
+    dev = get_device(device)
     m_cell = np.repeat(ms, n_trials)
     s_cell = np.repeat(ss, n_trials)
     mmax = int(ms.max())
@@ -152,11 +172,15 @@ def phase_diagram(n: int, deltas, rhos, n_trials: int, *, seed: int = 0, progres
     $s = \max(1, \mathrm{round}(\rho m))$, ``n_trials`` problems with $\pm1$ codes, all one batch
     (:func:`recovery_experiment`).  Returns the rates, shape ``(len(deltas), len(rhos))``."""
     n = check_int(n, "n", min_value=2)
-    deltas = np.atleast_1d(np.asarray(deltas, dtype=float))
-    rhos = np.atleast_1d(np.asarray(rhos, dtype=float))
-    if deltas.ndim != 1 or rhos.ndim != 1:
-        raise ValueError("deltas: expected 1-D grids of deltas and rhos")
+    deltas = as_tensor(deltas, "deltas", ndim=(0, 1), dtype=torch.float64).detach().cpu().numpy().reshape(-1)
+    rhos = as_tensor(rhos, "rhos", ndim=(0, 1), dtype=torch.float64).detach().cpu().numpy().reshape(-1)
+    if np.any(deltas <= 0) or np.any(deltas >= 1):
+        raise ValueError(f"deltas: undersampling ratios m/n must lie in (0, 1), got {deltas.min():g}..{deltas.max():g}")
+    if np.any(rhos <= 0) or np.any(rhos > 1):
+        raise ValueError(f"rhos: sparsity ratios s/m must lie in (0, 1], got {rhos.min():g}..{rhos.max():g}")
     ms = np.round(deltas * n).astype(int)
+    if np.any(ms < 1) or np.any(ms >= n):
+        raise ValueError(f"deltas: round(delta n) must lie in [1, {n - 1}] for n = {n}, got {ms.min()}..{ms.max()}")
     cells_m = np.repeat(ms, rhos.size)
     cells_s = np.maximum(1, np.round(np.tile(rhos, ms.size) * cells_m)).astype(int)
     res = recovery_experiment(n, cells_m, cells_s, n_trials, seed=seed, methods=("l1",), amplitudes="sign",
@@ -168,9 +192,9 @@ def transition_point(sparsities, rate, n_trials: int) -> tuple[float, float]:
     r"""Where a decreasing success curve on a unit-step integer grid falls from 1 to 0:
     $s_{\min} - \tfrac12 + \sum_s \mathrm{rate}(s)$ (the 50 % point of a step), with its binomial
     standard error $\sqrt{\sum_s r(1-r)/T}$ over ``n_trials`` $= T$ problems per point."""
-    s = np.asarray(sparsities)
-    r = np.asarray(rate, dtype=float)
-    if r.shape != s.shape or r.ndim != 1:
+    s = as_tensor(sparsities, "sparsities", ndim=1).detach().cpu().numpy()
+    r = as_tensor(rate, "rate", ndim=1, dtype=torch.float64).detach().cpu().numpy()
+    if r.shape != s.shape:
         raise ValueError(f"rate: expected one rate per sparsity, shape {s.shape}, got {r.shape}")
     n_trials = check_int(n_trials, "n_trials", min_value=1)
     return s[0] - 0.5 + r.sum(), np.sqrt((r * (1 - r)).sum() / n_trials)
@@ -234,11 +258,11 @@ def erc_experiment(n: int, m: int, sparsity: int, n_trials: int, *, seed: int = 
 def loglog_slope(k, gap, k_range: tuple[int, int]) -> float:
     r"""Least-squares slope of $\log(\text{gap}_k)$ against $\log k$ over ``k_range`` = (k1, k2),
     inclusive; ``gap[i]`` belongs to ``k[i]``."""
-    k = np.asarray(k, dtype=float)
-    g = np.asarray(gap.cpu() if isinstance(gap, torch.Tensor) else gap, dtype=float)
-    if g.shape != k.shape or k.ndim != 1:
+    k = as_tensor(k, "k", ndim=1, dtype=torch.float64).detach().cpu().numpy()
+    g = as_tensor(gap, "gap", ndim=1, dtype=torch.float64).detach().cpu().numpy()
+    if g.shape != k.shape:
         raise ValueError(f"gap: expected one value per k, shape {k.shape}, got {g.shape}")
-    k1, k2 = (check_int(v, "k_range", min_value=1) for v in k_range)
+    k1, k2 = _k_range(k_range)
     sel = (k >= k1) & (k <= k2)
     if sel.sum() < 2 or k2 <= k1:
         raise ValueError(f"k_range: needs at least two iterations of k inside [{k1}, {k2}]")
@@ -247,13 +271,22 @@ def loglog_slope(k, gap, k_range: tuple[int, int]) -> float:
     return float(np.polyfit(np.log(k[sel]), np.log(g[sel]), 1)[0])
 
 
+def _k_range(k_range) -> tuple[int, int]:
+    if not isinstance(k_range, (list, tuple)) or len(k_range) != 2:
+        raise TypeError(f"k_range: expected a pair (k1, k2), got {k_range!r}")
+    return tuple(check_int(v, "k_range", min_value=1) for v in k_range)
+
+
 def rate_experiment(n: int = 200, n_iter: int = 200, k_range: tuple[int, int] = (20, 200), *,
                     lam_min: float = 1e-6, seed: int = 0, device=None) -> dict:
     r"""ISTA and FISTA ($\beta = 0$, $L = 1$) from $x_0 = 0$ on :func:`uniform_spectrum_problem`, where
     $F^\star = 0$: the gaps $F(x_k)$, $k = 1..$``n_iter``, their fitted log-log slopes over ``k_range``
     and the theory's gaps $1/(2(2k+1))$ (ISTA, exact for the continuous spectrum) and $2/k^2$ (FISTA,
     the ODE limit of Su, Boyd & Candes 2016), with the ISTA theory's slope over the same range."""
-    n_iter = check_int(n_iter, "n_iter", min_value=2)
+    n_iter = check_steps(check_int(n_iter, "n_iter", min_value=2), "n_iter", what="rate_experiment")
+    k1, k2 = _k_range(k_range)
+    if k2 > n_iter or k2 <= k1:
+        raise ValueError(f"k_range: ({k1}, {k2}) must satisfy k1 < k2 <= n_iter = {n_iter}")
     D, x_star, y = uniform_spectrum_problem(n, lam_min, seed=seed, device=device)
     _, F_ista = ista(D, y, 0.0, n_iter, L=1.0, history=True)
     _, F_fista = fista(D, y, 0.0, n_iter, L=1.0, history=True)
@@ -300,6 +333,9 @@ def multilayer_experiment(
         raise ValueError("contrasts: every value must lie in (0, 1]")
     n_trials = check_int(n_trials, "n_trials", min_value=1)
     rtol = check_positive(rtol, "rtol")
+    m = check_int(m, "m", min_value=2)
+    check_memory(16 * c.shape[0] * n_trials * m, "n_trials" if c.shape[0] * n_trials > m else "m",
+                 what="the batch of two-layer problems")
     dev = get_device(device)
     D1, D2 = two_layer_dictionaries(m, device=dev)
     n2 = D2.shape[1]
@@ -329,8 +365,7 @@ def multilayer_experiment(
     G1_thr, G2_thr = layered_thresholding(X, [D1, D2], [beta1, beta2])
     thr_ok = ok1 & ok2
     G1_bp = basis_pursuit(D1, X, nonneg=True)
-    G2_bp = basis_pursuit(D2, G1_bp, nonneg=True)
-    bp_ok = _recovered(G1_bp, G1, rtol) & _recovered(G2_bp, G2, rtol)
+    bp_ok = _recovered(G1_bp, G1, rtol) & _second_layer_bp(D2, G1_bp, G2, rtol)
     return {
         "contrasts": c.cpu().numpy(),
         "layer1_success": ok1.reshape(C, n_trials),
@@ -347,38 +382,69 @@ def multilayer_experiment(
     }
 
 
-# ----------------------------------------------------------------------------- FISTA vs scikit-learn
-def compare_with_sklearn(
-    m: int = 100, n: int = 200, batch: int = 16, n_iter: int = 5000, *, tol: float = 1e-10, seed: int = 5, device=None
-) -> dict:
-    r"""Our batched FISTA against scikit-learn's ``Lasso`` (coordinate descent) on the same problems.
+def _second_layer_bp(D2, G1_bp, G2, rtol):
+    r"""Layered BP's second layer, $\min 1^\top\Gamma_2$ s.t. $D_2\Gamma_2 = \hat\Gamma_1$, $\Gamma_2\ge0$, and whether
+    it recovers ``G2``.  When the first layer went wrong, $\hat\Gamma_1$ may lie outside the cone of $D_2$'s
+    atoms (small m: a coherent $D_1$): that LP is infeasible, and the signal counts as a failure of layered BP
+    (it never raises)."""
+    try:
+        return _recovered(basis_pursuit(D2, G1_bp, nonneg=True), G2, rtol)
+    except ValueError:  # some chunk is infeasible: solve signal by signal, an infeasible one failed
+        ok = torch.zeros(G1_bp.shape[1], dtype=torch.bool, device=G2.device)
+        for j in range(G1_bp.shape[1]):
+            try:
+                ok[j] = bool(_recovered(basis_pursuit(D2, G1_bp[:, j : j + 1], nonneg=True), G2[:, j : j + 1],
+                                        rtol)[0])
+            except ValueError:
+                ok[j] = False
+        return ok
 
-    sklearn minimises $\tfrac1{2m}\|y-Dx\|^2 + \alpha\|x\|_1$, i.e. our objective divided by $m$ when
-    $\alpha = \beta/m$; both solutions are scored with :func:`lasso_objective` and certified with
-    :func:`lasso_duality_gap`.  Returns per-problem objectives and gaps, and wall times in seconds."""
-    from sklearn.linear_model import Lasso
 
+# ----------------------------------------------------------------------------- FISTA, lasso vs scikit-learn
+def lasso_problems(m: int = 100, n: int = 200, batch: int = 16, *, seed: int = 5, device=None):
+    r"""``batch`` Lasso problems on one Gaussian dictionary ``D`` (m, n) with unit atoms: $y = Dx + 0.01\,g$ with
+    $x$ ``m // 10``-sparse (Gaussian entries) and one $\beta = 0.1\,\max|D^\top Y|$.  Returns (D, Y, beta):
+    the problems of :func:`compare_with_sklearn` and of ``make bench``'s race against scikit-learn."""
     m = check_int(m, "m", min_value=2)
     n = check_int(n, "n", min_value=2)
     batch = check_int(batch, "batch", min_value=1)
-    n_iter = check_int(n_iter, "n_iter", min_value=1)
-    tol = check_positive(tol, "tol")
+    sizes = {"m": m, "n": n, "batch": batch}
+    check_memory(4 * (m * n + n * n + (m + n) * batch), max(sizes, key=sizes.get), what="the comparison's problems")
     dev = get_device(device)
     D = gaussian_dictionary(m, n, seed=seed, device=dev)
     x = sparse_codes(n, [max(1, m // 10)] * batch, seed=seed + 1, device=dev)
     Y = D @ x + 0.01 * torch.randn(m, batch, generator=generator(seed + 2, dev), device=dev, dtype=torch.float64)
-    beta = 0.1 * float((D.T @ Y).abs().max())
-    t0 = time.perf_counter()
+    return D, Y, 0.1 * float((D.T @ Y).abs().max())
+
+
+def compare_with_sklearn(
+    m: int = 100, n: int = 200, batch: int = 16, n_iter: int = 5000, *, tol: float = 1e-10, seed: int = 5, device=None
+) -> dict:
+    r"""Our batched FISTA and :func:`~course_lib.sparse.kernels.lasso` against scikit-learn's ``Lasso``
+    (coordinate descent) on the same problems (:func:`lasso_problems`), all stopped by the same rule.
+
+    sklearn minimises $\tfrac1{2m}\|y-Dx\|^2 + \alpha\|x\|_1$, i.e. our objective divided by $m$ when
+    $\alpha = \beta/m$; every solution is scored with :func:`lasso_objective` and certified with
+    :func:`lasso_duality_gap`.  Returns per-problem objectives and gaps, and ``lasso``'s steps and rounds.
+    (Wall times are ``make bench``'s: ``benchmarks/kernels.py``.)"""
+    from sklearn.linear_model import Lasso
+
+    n_iter = check_steps(check_int(n_iter, "n_iter", min_value=1), "n_iter", what="compare_with_sklearn")
+    tol = check_positive(tol, "tol")
+    D, Y, beta = lasso_problems(m, n, batch, seed=seed, device=device)
+    dev = D.device
     x_f = fista(D, Y, beta, n_iter, tol=tol)  # the same stopping rule as sklearn
-    t_f = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    fast = lasso(D, Y, beta, tol=tol)
     las = Lasso(alpha=beta / m, fit_intercept=False, tol=tol, max_iter=100_000).fit(D.cpu().numpy(), Y.cpu().numpy())
-    t_s = time.perf_counter() - t0
     x_s = torch.as_tensor(np.atleast_2d(las.coef_), device=dev).T
     return {
         "beta": beta,
-        "fista_s": t_f,
-        "sklearn_s": t_s,
+        "lasso_objective": lasso_objective(D, Y, fast.x, beta),
+        "lasso_gap": lasso_duality_gap(D, Y, fast.x, beta),
+        "lasso_reported_gap": fast.gap,
+        "lasso_steps": fast.n_iter,
+        "lasso_rounds": fast.n_rounds,
+        "y_norm2": (Y**2).sum(0),
         "fista_objective": lasso_objective(D, Y, x_f, beta),
         "sklearn_objective": lasso_objective(D, Y, x_s, beta),
         "fista_gap": lasso_duality_gap(D, Y, x_f, beta),
@@ -387,3 +453,47 @@ def compare_with_sklearn(
         "sklearn_converged": bool(np.max(las.n_iter_) < 100_000),
         "max_coef_diff": float((x_f - x_s).abs().max()),
     }
+
+
+def restart_experiment(D, y, beta, n_iter: int = 2000, *, tol: float = 1e-8) -> dict:
+    r"""Steps FISTA needs, without and with adaptive restart (O'Donoghue & Candès 2015), to reach
+    $F(x_k) - F^\star \le$ ``tol`` $\|y\|^2$ on each signal.  $F^\star$ is bounded below by the dual value
+    $G^\star = F(\hat x) - \mathrm{gap}$ of :func:`~course_lib.sparse.kernels.lasso`'s solution (certified to
+    ``1e-12``), so the first $k$ with $F(x_k) - G^\star \le$ ``tol`` $\|y\|^2$ is certified.  Returns the steps
+    per signal, ``"fista"`` and ``"restart"`` (``n_iter + 1`` where not reached), and the reference's gaps."""
+    n_iter = check_steps(check_int(n_iter, "n_iter", min_value=1), "n_iter", what="restart_experiment")
+    tol = check_positive(tol, "tol")
+    ref = lasso(D, y, beta, tol=1e-12)
+    G_star = lasso_objective(D, y, ref.x, beta) - ref.gap
+    y = as_tensor(y, "y", ndim=(1, 2), dtype=ref.x.dtype, device=ref.x.device)
+    target = tol * (y**2).sum(0)
+    out = {"reference_gap": ref.gap, "n_iter": n_iter}
+    for name, restart in (("fista", False), ("restart", True)):
+        _, F = fista(D, y, beta, n_iter, history=True, restart=restart)
+        hit = F[1:] - G_star <= target
+        out[name] = torch.where(hit.any(0), hit.to(torch.int64).argmax(0) + 1, n_iter + 1)
+    return out
+
+
+def screening_experiment(D, y, beta, ks: Sequence[int] = (10, 100, 1000)) -> dict:
+    r"""Gap-safe screening (:func:`~course_lib.sparse.kernels.lasso_screen`) at FISTA's iterates $x_k$, $k \in$
+    ``ks``, against the support of the exact solution (:func:`~course_lib.sparse.kernels.lasso`, gap $\le
+    10^{-12}\|y\|^2$), and the same test without the ball (discard when $|d_j^\top\theta| < \beta$: unsafe).
+    Returns, per $k$, the fraction of atoms each rule discards and how many nonzeros of the solution it discards;
+    a last row, ``k = "solution"``, screens at the solution itself (gap ~ 0)."""
+    ks = [check_int(k, "ks", min_value=1) for k in ks]
+    ref = lasso(D, y, beta, tol=1e-12)
+    support = ref.x != 0
+    y = as_tensor(y, "y", ndim=(1, 2), dtype=ref.x.dtype, device=ref.x.device)
+    b = torch.as_tensor(beta, dtype=ref.x.dtype, device=ref.x.device)
+    rows = []
+    for k in [*ks, "solution"]:
+        x = ref.x if k == "solution" else fista(D, y, beta, k)
+        keep = lasso_screen(D, y, x, beta)
+        corr = D.T @ (y - D @ x)
+        scale = torch.clamp(b / corr.abs().amax(0), max=1.0)
+        keep_unsafe = scale * corr.abs() >= b
+        rows.append({"k": k, "screened": float(1 - keep.double().mean()), "lost": int((support & ~keep).sum()),
+                     "screened_unsafe": float(1 - keep_unsafe.double().mean()),
+                     "lost_unsafe": int((support & ~keep_unsafe).sum())})
+    return {"rows": rows, "support_size": support.sum(0), "reference_gap": ref.gap}

@@ -16,14 +16,26 @@ dictionaries ``(batch, m, n_atoms)``, one per signal.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+import warnings
+from typing import NamedTuple, Sequence
 
 import numpy as np
 import torch
 
 from course_lib.core.device import generator, get_device
 from course_lib.core.progress import progress as progress_bar
-from course_lib.core.validate import Diverged, as_tensor, check_in_range, check_int, check_positive, per_batch
+from course_lib.core.validate import (
+    Diverged,
+    as_tensor,
+    check_bool,
+    check_float_dtype,
+    check_in_range,
+    check_int,
+    check_memory,
+    check_positive,
+    check_seed,
+    per_batch,
+)
 
 __all__ = [
     "soft_threshold",
@@ -32,6 +44,10 @@ __all__ = [
     "lasso_duality_gap",
     "ista",
     "fista",
+    "lasso",
+    "LassoResult",
+    "lasso_screen",
+    "power_method",
     "basis_pursuit",
     "omp",
     "thresholding",
@@ -157,7 +173,7 @@ def _gap(D, y, x, b) -> torch.Tensor:
     return (_objective(D, y, x, b) - G).clamp_min(0)
 
 
-def _lasso_solver(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, history, tol, device):
+def _lasso_solver(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, history, tol, device, restart=False):
     """Check the arguments of :func:`ista` / :func:`fista`, run :func:`_proximal_gradient`, shape the result."""
     dev = get_device(device) if device is not None else None
     D = _dictionary(D, device=dev)
@@ -181,7 +197,7 @@ def _lasso_solver(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, history, to
             raise ValueError(f"x0: expected shape {(n, y.shape[1])}, got {tuple(x.shape)}")
     target = tol * (y**2).sum(0) if tol is not None else None  # sklearn's rule: gap <= tol * ||y||^2
     x, F = _proximal_gradient(D, y, x, b, L, n_iter, accelerated=accelerated, nonneg=nonneg, history=history,
-                              target=target)
+                              target=target, restart=check_bool(restart, "restart"))
     if not bool(torch.isfinite(x).all()):
         raise Diverged(f"L: the iterates blew up with step 1/L = {1 / L:.3g}; L must be >= ||D||_2^2")
     out = x[:, 0] if single else x
@@ -191,28 +207,39 @@ def _lasso_solver(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, history, to
     return out
 
 
-def _proximal_gradient(D, y, x, b, L, n_iter, *, accelerated, nonneg, history, target):
+def _proximal_gradient(D, y, x, b, L, n_iter, *, accelerated, nonneg, history, target, restart=False):
     r"""The ISTA / FISTA loop on checked tensors: ``D`` (m, n), ``y`` (m, B), start ``x`` (n, B),
     ``b`` (1, B) one $\beta$ per signal, step $1/L$.  Returns the last iterate and, with ``history``,
-    the list of objectives $F(x_0), F(x_1), \dots$  ``target`` (B,): stop once every duality gap is below it."""
+    the list of objectives $F(x_0), F(x_1), \dots$  ``target`` (B,): stop once every duality gap is below it.
+    ``restart``: FISTA's adaptive restart, signal by signal (O'Donoghue & Candès 2015, gradient scheme)."""
     if nonneg:  # S+_t(v) = ReLU(v - t)
         prox = lambda v, t: torch.clamp(v - t, min=0)  # noqa: E731
     else:  # S_t(v) = sign(v) max(|v| - t, 0)
         prox = lambda v, t: torch.sign(v) * torch.clamp(v.abs() - t, min=0)  # noqa: E731
     DtD, Dty, thr = D.T @ D, D.T @ y, b / L
     F = [_objective(D, y, x, b)] if history else None
-    z, t = x, 1.0
+    F0 = F[0] if history else _objective(D, y, x, b)  # the blow-up check's reference (issue 17)
+    z, t = x, torch.ones_like(b)  # t_k, one per signal (a restart resets it)
     for k in range(n_iter):
         x_new = prox(z - (DtD @ z - Dty) / L, thr)  # gradient step on ½‖y − Dz‖², then the prox of (β/L)‖·‖₁
         if accelerated:  # Beck & Teboulle 2009, eq. (4.1)-(4.3)
-            t_new = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * t * t))
-            z = x_new + ((t - 1.0) / t_new) * (x_new - x)
+            t_new = 0.5 * (1.0 + torch.sqrt(1.0 + 4.0 * t * t))
+            momentum = (t - 1.0) / t_new
+            if restart:  # the momentum points uphill: drop it, t back to 1 (O'Donoghue & Candès 2015)
+                uphill = ((z - x_new) * (x_new - x)).sum(0, keepdim=True) > 0
+                t_new, momentum = torch.where(uphill, 1.0, t_new), torch.where(uphill, 0.0, momentum)
+            z = x_new + momentum * (x_new - x)
             t = t_new
         else:  # ISTA, eq. (3.1)
             z = x_new
         x = x_new
         if history:
             F.append(_objective(D, y, x, b))
+        if k % 10 == 9:  # with L >= ||D||^2 the objective never grows a millionfold: that is a step too large
+            Fk = F[-1] if history else _objective(D, y, x, b)
+            if not bool(torch.isfinite(Fk).all()) or bool((Fk > 1e6 * F0).any()):
+                raise Diverged(f"L: the objective grew from {float(F0.max()):.3g} to {float(Fk.max()):.3g} by "
+                               f"iteration {k + 1} with step 1/L = {1 / L:.3g}; L must be >= ||D||_2^2")
         if target is not None and k % 10 == 9 and bool((_gap(D, y, x, b) <= target).all()):
             break
     return x, F
@@ -230,11 +257,276 @@ def ista(D, y, beta, n_iter, *, L=None, x0=None, nonneg=False, history=False, to
                          device=device)
 
 
-def fista(D, y, beta, n_iter, *, L=None, x0=None, nonneg=False, history=False, tol=None, device=None):
+def fista(D, y, beta, n_iter, *, L=None, x0=None, nonneg=False, history=False, tol=None, restart=False,
+          device=None):
     r"""FISTA: ISTA with Nesterov momentum (Beck & Teboulle 2009, eqs. 4.1-4.3), objective gap
-    $\le 2L\|x_0-x^\star\|^2/(k+1)^2$ (Thm 4.4).  Same arguments and returns as :func:`ista`."""
+    $\le 2L\|x_0-x^\star\|^2/(k+1)^2$ (Thm 4.4).  Same arguments and returns as :func:`ista`;
+    ``restart=True`` drops a signal's momentum whenever $(z_k - x_{k+1})^\top(x_{k+1} - x_k) > 0$
+    (adaptive restart, O'Donoghue & Candès 2015)."""
     return _lasso_solver(D, y, beta, n_iter, accelerated=True, L=L, x0=x0, nonneg=nonneg, history=history, tol=tol,
-                         device=device)
+                         device=device, restart=restart)
+
+
+# ----------------------------------------------------------------------------- the fast Lasso solver
+class LassoResult(NamedTuple):
+    """What :func:`lasso` returns (per signal; one signal gives 0-d entries).
+
+    ``x`` the codes, (n_atoms,) or (n_atoms, batch); ``gap`` a certified bound on $F(x) - F^\\star$;
+    ``n_iter`` proximal-gradient steps used; ``n_rounds`` working-set rounds used; ``converged``
+    whether ``gap`` <= ``tol`` $\\|y\\|^2$."""
+
+    x: torch.Tensor
+    gap: torch.Tensor
+    n_iter: torch.Tensor
+    n_rounds: torch.Tensor
+    converged: torch.Tensor
+
+
+def power_method(A, n_iter: int = 30) -> torch.Tensor:
+    r"""$\lambda_{\max}$ of a symmetric positive semidefinite matrix ``A`` (k, k), or of each matrix of a
+    stack (batch, k, k), by the power method (von Mises & Pollaczek-Geiringer 1929): $v \leftarrow Av/\|Av\|$,
+    then the Rayleigh quotient $v^\top Av$.  It never exceeds $\lambda_{\max}$ and approaches it like
+    $(\lambda_2/\lambda_1)^{2k}$: ``n_iter`` products instead of an eigendecomposition.  Returns a 0-d
+    tensor, or (batch,)."""
+    A = as_tensor(A, "A", ndim=(2, 3))
+    if A.shape[-1] != A.shape[-2]:
+        raise ValueError(f"A: expected square matrices, got shape {tuple(A.shape)}")
+    n_iter = check_int(n_iter, "n_iter", min_value=1)
+    lam = _power(A[None] if A.ndim == 2 else A, n_iter)[:, 0]
+    return lam[0] if A.ndim == 2 else lam
+
+
+def _power(A: torch.Tensor, n_iter: int) -> torch.Tensor:
+    """Rayleigh quotients (B, 1) of a stack (B, k, k) after ``n_iter`` power steps from a fixed generic start."""
+    k = A.shape[-1]
+    v = 1.0 + 0.5 * torch.cos(torch.arange(k, dtype=A.dtype, device=A.device))  # not orthogonal to a top eigenvector
+    v = v.expand(A.shape[0], k)[..., None]
+    for _ in range(n_iter):
+        v = torch.bmm(A, v)
+        v = v / torch.linalg.vector_norm(v, dim=1, keepdim=True).clamp_min(torch.finfo(A.dtype).tiny)
+    return (v * torch.bmm(A, v)).sum(1)
+
+
+def _screen_margin(m: int, theta_norm: torch.Tensor) -> torch.Tensor:
+    """Rounding allowance of the screening test: |d_j^T theta| is computed to within ~ m eps ||d_j|| ||theta||."""
+    return 8.0 * m * torch.finfo(theta_norm.dtype).eps * theta_norm
+
+
+def lasso_screen(D, y, x, beta) -> torch.Tensor:
+    r"""Gap-safe screening (Fercoq, Gramfort & Salmon 2015; Ndiaye et al. 2017, eq. 11): which atoms may be
+    nonzero in a Lasso solution, judged from any point ``x``.
+
+    With the dual point $\theta$ of :func:`lasso_duality_gap` and its gap $g$, the dual optimum lies in the
+    ball $\|\theta^\star - \theta\| \le \sqrt{2g}$ (the dual is 1-strongly concave), so
+    $|d_j^\top\theta| + \|d_j\|\sqrt{2g} < \beta$ proves $|d_j^\top\theta^\star| < \beta$, hence $x^\star_j = 0$.
+    Returns a bool mask (n_atoms,) or (n_atoms, batch): ``True`` = kept (not proved zero)."""
+    D, y, x, b, single = _lasso_args(D, y, x, beta)
+    r = y - D @ x
+    corr = D.T @ r
+    scale = torch.clamp(b[0] / corr.abs().amax(0).clamp_min(torch.finfo(D.dtype).tiny), max=1.0)
+    radius = torch.sqrt(2.0 * _gap(D, y, x, b))
+    margin = _screen_margin(D.shape[0], scale * r.norm(dim=0))
+    keep = scale * corr.abs() + D.norm(dim=0)[:, None] * (radius + margin) >= b
+    return keep[:, 0] if single else keep
+
+
+def _c_minus_Gx(G, c, x):
+    """c - G x for a stack of Grams (B, K, K), or one Gram (K, K) shared by every signal; x, c (B, K)."""
+    if G.ndim == 2:
+        return torch.addmm(c, x, G, alpha=-1.0)
+    return torch.baddbmm(c[..., None], G, x[..., None], alpha=-1.0)[..., 0]
+
+
+def _ws_newton(Gw, cw, xw, bw, thr):
+    r"""The Lasso on a known support and signs is a linear system (Osborne, Presnell & Turlach 2000; the
+    feature-sign step of Lee et al. 2007): $G_{SS}x_S = c_S - \beta\,\mathrm{sign}(x_S)$.  Solve it for
+    every signal at once (the supports padded to the largest, batched Cholesky) and accept the answer
+    where it keeps its signs and no working-set atom violates $|c_j - (Gx)_j| \le \beta$: then it is the
+    exact solution of the working-set problem.  Returns (x, accepted)."""
+    S = xw != 0
+    sel = torch.topk(S.to(xw.dtype), int(S.sum(1).max()), dim=1).indices  # each support first, then padding
+    on = S.gather(1, sel)
+    if Gw.ndim == 3:
+        Gs = Gw[torch.arange(len(xw), device=xw.device)[:, None, None], sel[:, :, None], sel[:, None, :]]
+    else:
+        Gs = Gw[sel[:, :, None], sel[:, None, :]]
+    M = torch.where(on[:, :, None] & on[:, None, :], Gs, 0.0) + torch.diag_embed((~on).to(Gw.dtype))
+    chol, info = torch.linalg.cholesky_ex(M)
+    sg = torch.sign(xw.gather(1, sel))
+    xs_S = torch.cholesky_solve(torch.where(on, cw.gather(1, sel) - bw * sg, 0.0)[..., None], chol)[..., 0]
+    xs = torch.zeros_like(xw).scatter_(1, sel, torch.where(on, xs_S, 0.0))
+    ok = (info == 0) & ((torch.sign(xs_S) == sg) | ~on).all(1)
+    ok &= ((_c_minus_Gx(Gw, cw, xs).abs() <= thr * (1 + 1e-9)) | S).all(1)
+    return torch.where(ok[:, None], xs, xw), ok
+
+
+def _ws_objective_gap(Gw, cw, xw, bw, kept, y2):
+    """Primal value and duality gap of the working-set problem ½‖y − D_W x‖² + β‖x‖₁ from Gram quantities."""
+    grad = _c_minus_Gx(Gw, cw, xw)  # D_W^T r
+    xc = (xw * cw).sum(1)
+    r2, ry = y2 - xc - (xw * grad).sum(1), y2 - xc  # ||r||^2 and r.y for r = y - D_W x
+    b = bw[:, 0]
+    s = torch.clamp(b / (grad.abs() * kept).amax(1).clamp_min(torch.finfo(Gw.dtype).tiny), max=1.0)
+    P = 0.5 * r2 + b * xw.abs().sum(1)
+    return P, P - (s * ry - 0.5 * s * s * r2)
+
+
+def _ws_fista(Gw, cw, xw, bw, thr, y2, goal, max_iter, *, restart, newton, check=5):
+    r"""FISTA on the working-set problem $\min \tfrac12x^\top Gx - c^\top x + \sum_j \tau_j|x_j|$ for a stack of
+    signals, with the step $1/L$ from the power method, the momentum $(k-1)/(k+2)$ of FISTA's $t_k \approx (k+1)/2$
+    (Chambolle & Dossal 2015), gradient-based adaptive restart (O'Donoghue & Candès 2015: drop the momentum when
+    $(z_k - x_{k+1})^\top(x_{k+1} - x_k) > 0$) and, every ``check`` steps, the support Newton step.  Stops when
+    every signal is solved exactly or within ``goal`` (its duality gap).  ``thr`` (B, K) is $\beta$, or
+    $+\infty$ for screened atoms (pinned at 0).  Returns (x, steps)."""
+    L = 1.05 * _power(Gw if Gw.ndim == 3 else Gw[None], 10)  # 5 % above the Rayleigh quotient; a blow-up doubles L
+    kept = torch.isfinite(thr).to(Gw.dtype)
+    x_start, P_start = xw, _ws_objective_gap(Gw, cw, xw, bw, kept, y2)[0]
+    age = torch.zeros(len(xw), 1, dtype=xw.dtype, device=xw.device)  # steps since the last (re)start
+    z, inv_L, hi = xw, 1.0 / L, thr / L
+    for k in range(max_iter):
+        v = torch.addcmul(z, _c_minus_Gx(Gw, cw, z), inv_L)  # z - (Gz - c)/L
+        x_new = v - v.clamp(-hi, hi)  # soft thresholding S_{thr/L}(v)
+        step = x_new - xw
+        mom = age / (age + 3.0)
+        if restart:  # the momentum points uphill: start FISTA again from x_new
+            again = torch.linalg.vecdot(z - x_new, step, dim=1)[:, None] > 0
+            mom, age = mom.masked_fill_(again, 0.0), (age + 1.0).masked_fill_(again, 0.0)
+        else:
+            age = age + 1.0
+        z, xw = torch.addcmul(x_new, mom, step), x_new
+        if k % check == check - 1 or k == max_iter - 1:
+            done = torch.zeros_like(goal, dtype=torch.bool)
+            if newton:
+                xw, done = _ws_newton(Gw, cw, xw, bw, thr)
+                z = torch.where(done[:, None], xw, z)
+                if bool(done.all()):
+                    break
+            P, gap = _ws_objective_gap(Gw, cw, xw, bw, kept, y2)
+            bad = ~(P <= P_start + 1e-9 * P_start.abs())  # (also catches NaN): the step was too long
+            if bool(bad.any()):
+                L = torch.where(bad[:, None], 2.0 * L, L)
+                inv_L, hi = 1.0 / L, thr / L
+                xw, z = torch.where(bad[:, None], x_start, xw), torch.where(bad[:, None], x_start, z)
+                age = age.masked_fill(bad[:, None], 0.0)
+            elif bool((done | (gap <= goal)).all()):
+                break
+    return xw, k + 1
+
+
+def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_size: int = 8,
+          restart: bool = True, screening: bool = True, working_set: bool = True, newton: bool = True,
+          per_signal: bool = True, gram="auto", device=None) -> LassoResult:
+    r"""The Lasso $\min_x \tfrac12\|y - Dx\|^2 + \beta\|x\|_1$ to a certified duality gap $\le$ ``tol`` $\|y\|^2$
+    (scikit-learn's stopping rule), for a batch of signals at once.
+
+    The ingredients, each switchable for a comparison: ``working_set`` -- solve small problems on the atoms
+    closest to violating $|d_j^\top\theta| \le \beta$, growing the set until the full gap certifies (Celer:
+    Massias, Gramfort & Salmon 2018); ``screening`` -- gap-safe rules drop atoms proved zero
+    (:func:`lasso_screen`); ``restart`` -- FISTA's momentum restarted adaptively (O'Donoghue & Candès 2015);
+    ``newton`` -- once the signs settle, the exact solution on the support (:func:`_ws_newton`);
+    ``per_signal`` -- a converged signal leaves the batch; ``gram`` ("auto", True, False) -- gather the
+    working-set Grams from $D^\top D$, computed once when $n^2 \le$ batch $\cdot K^2$ (it pays), else from
+    the atoms; step sizes from the power method (:func:`power_method`).
+
+    ``D`` (m, n_atoms); ``y`` (m,) or (m, batch); ``beta`` > 0, a scalar or one per signal; ``x0`` a start;
+    ``ws_size`` the first working set's size; ``max_iter`` the proximal-gradient steps allowed per signal
+    (a warning names the signals still above the tolerance when it runs out).  Returns a :class:`LassoResult`."""
+    dev = get_device(device) if device is not None else None
+    D = _dictionary(D, device=dev)
+    y, single = _signals(y, D)
+    m, n = D.shape
+    B = y.shape[1]
+    b = per_batch(beta, "beta", size=B, dtype=D.dtype, device=D.device)[0]
+    tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", min_value=1)
+    ws_size = check_int(ws_size, "ws_size", min_value=1)
+    for name, flag in (("restart", restart), ("screening", screening), ("working_set", working_set),
+                       ("newton", newton), ("per_signal", per_signal)):
+        check_bool(flag, name)
+    if gram not in ("auto", True, False):
+        raise ValueError(f"gram: expected 'auto', True or False, got {gram!r}")
+    Y = y.T.contiguous()  # batch first: (B, m)
+    X = torch.zeros(B, n, dtype=D.dtype, device=D.device)
+    if x0 is not None:
+        x0 = as_tensor(x0, "x0", ndim=(1, 2), dtype=D.dtype, device=D.device)
+        x0 = x0[:, None] if x0.ndim == 1 else x0
+        if x0.shape not in ((n, 1), (n, B)):
+            raise ValueError(f"x0: expected shape {(n, B)} or ({n},), got {tuple(x0.shape)}")
+        X += x0.T
+    Dt = D.T.contiguous()
+    c, y2, d_norm = Y @ D, (Y * Y).sum(1), D.norm(dim=0)
+    target = tol * y2
+    gap = torch.full((B,), math.inf, dtype=D.dtype, device=D.device)
+    n_iter = torch.zeros(B, dtype=torch.long, device=D.device)
+    n_rounds = torch.zeros(B, dtype=torch.long, device=D.device)
+    steps_used = rounds = 0  # every signal still in the batch has taken part in every round so far
+    G = None
+    # the signals still in the batch: their rows of every per-signal tensor, and their places `a` in the output
+    a, Ya, ca, y2a, ta, ba, Xa = torch.arange(B, device=D.device), Y, c, y2, target, b, X.clone()
+    keep = torch.ones(B, n, dtype=torch.bool, device=D.device)
+    R = Y - X @ Dt if x0 is not None else Y
+    corr = R @ D if x0 is not None else c  # at x = 0 the correlations are D^T y
+    while True:
+        # 1. certify: the dual point theta = the residual scaled into |d_j^T theta| <= beta (kept atoms)
+        RR = (R * R).sum(1)
+        scale = torch.clamp(ba / corr.abs().amax(1).clamp_min(torch.finfo(D.dtype).tiny), max=1.0)
+        g = 0.5 * RR + ba * Xa.abs().sum(1) - (scale * (R * Ya).sum(1) - 0.5 * scale * scale * RR)
+        done = g <= ta
+        if bool(done.all()) or steps_used >= max_iter:
+            X[a], gap[a], n_iter[a], n_rounds[a] = Xa, g, steps_used, rounds
+            break
+        if per_signal and bool(done.any()):  # the converged signals leave the batch
+            out, stay = torch.nonzero(done)[:, 0], torch.nonzero(~done)[:, 0]
+            leaving = a[out]
+            X[leaving], gap[leaving], n_iter[leaving], n_rounds[leaving] = Xa[out], g[out], steps_used, rounds
+            a, Ya, ca, y2a, ta, ba, Xa, keep, corr, scale, g, RR = (
+                v.index_select(0, stay) for v in (a, Ya, ca, y2a, ta, ba, Xa, keep, corr, scale, g, RR))
+        # 2. screen, and rank the atoms by their distance to the constraint |d_j^T theta| = beta
+        score = (ba[:, None] - scale[:, None] * corr.abs()) / d_norm
+        if screening:
+            radius = torch.sqrt(2.0 * g.clamp_min(0)) + _screen_margin(m, scale * RR.sqrt())
+            keep &= score <= radius[:, None]
+        # 3. the working set: the support, then the atoms closest to violating; K doubles with the support
+        bw = ba[:, None]
+        if working_set:
+            K = min(n, max(ws_size, 2 * int((Xa != 0).sum(1).max())))
+            idx = torch.topk(score.masked_fill(Xa != 0, -math.inf), K, dim=1, largest=False, sorted=False).indices
+            if G is None and (gram is True or (gram == "auto" and n * n <= len(a) * K * K)):
+                G = D.T @ D  # costs m n^2 once; pays when the working-set Grams would cost more
+            Dw = Dt[idx]
+            Gw = G[idx[:, :, None], idx[:, None, :]] if G is not None else torch.bmm(Dw, Dw.transpose(1, 2))
+            cw, xw, kw = ca.gather(1, idx), Xa.gather(1, idx), keep.gather(1, idx)
+        else:  # every atom, one Gram shared by the batch
+            G = D.T @ D if G is None else G
+            Gw, cw, xw, kw = G, ca, Xa, keep
+        thr = torch.where(kw, bw, math.inf) if screening else bw.expand_as(xw)
+        goal = 0.3 * torch.maximum(g, ta)  # the small problem's gap; a converged signal kept in the batch: ~tol
+        xw, steps = _ws_fista(Gw, cw, xw, bw, thr, y2a, goal, max(1, max_iter - steps_used),
+                              restart=restart, newton=newton)
+        if not bool(torch.isfinite(xw).all()):
+            raise Diverged("beta: the working-set iterations blew up (non-finite codes)")
+        steps_used, rounds = steps_used + steps, rounds + 1
+        if working_set:
+            Xa = torch.zeros_like(Xa).scatter_(1, idx, xw)
+            R = Ya - torch.bmm(xw[:, None, :], Dw)[:, 0]  # the residual, from the working set alone
+        else:
+            Xa, R = xw, Ya - xw @ Dt
+        union = keep.any(0) if screening else None
+        if screening and int(union.sum()) < 0.7 * n:  # correlate with the atoms some signal still keeps
+            corr = torch.zeros_like(Xa)
+            corr[:, union] = R @ D[:, union]
+        else:
+            corr = R @ D
+    converged = gap <= target
+    if not bool(converged.all()):
+        bad = torch.nonzero(~converged)[:, 0].tolist()
+        warnings.warn(f"max_iter: {len(bad)} signal(s) (first {bad[:5]}) stopped above the tolerance after "
+                      f"{max_iter} steps; worst gap / ||y||^2 = {float((gap / y2.clamp_min(1e-300)).max()):.2e}",
+                      RuntimeWarning, stacklevel=2)
+    x = X.T.contiguous()
+    if single:
+        return LassoResult(x[:, 0], gap[0], n_iter[0], n_rounds[0], converged[0])
+    return LassoResult(x, gap, n_iter, n_rounds, converged)
 
 
 # ----------------------------------------------------------------------------- basis pursuit, OMP
@@ -252,8 +544,11 @@ def basis_pursuit(D, y, *, nonneg: bool = False, chunk: int = 8, progress: bool 
     D = _dictionary(D, batched=True, device=dev, dtype=torch.float64 if not isinstance(D, torch.Tensor) else None)
     y, single = _signals(y, D)
     chunk = check_int(chunk, "chunk", min_value=1)
+    nonneg = check_bool(nonneg, "nonneg")
+    check_bool(progress, "progress")
     m, n = D.shape[-2:]
     B = y.shape[1]
+    check_memory(2 * B * m * n if D.ndim == 2 else 0, "y", what="basis pursuit's stacked constraint matrices")
     Dn = D.detach().cpu().double().numpy()
     Yn = y.detach().cpu().double().numpy()
     A_all = np.broadcast_to(Dn, (B, m, n)) if Dn.ndim == 2 else Dn
@@ -416,37 +711,41 @@ def l1_statistical_dimension(rho) -> np.ndarray:
     measurements w.h.p. when $m > n\psi(s/n)$ and fails when $m < n\psi(s/n)$ (Donoho-Tanner curve)."""
     from scipy.special import erfc  # (scipy.stats would cost ~1.5 s to import)
 
-    r = np.atleast_1d(np.asarray(rho, dtype=float))
-    if not np.all(np.isfinite(r)) or np.any(r < 0) or np.any(r > 1):
+    r0 = as_tensor(rho, "rho", ndim=(0, 1), dtype=torch.float64).detach().cpu().numpy()
+    r = np.atleast_1d(r0)
+    if np.any(r < 0) or np.any(r > 1):
         raise ValueError("rho: must lie in [0, 1]")
+    check_memory(4 * r.size * 8001, "rho", what="the statistical dimension's grid over tau")
     tau = np.linspace(0.0, 8.0, 8001)[None, :]
     sf, pdf = 0.5 * erfc(tau / math.sqrt(2.0)), np.exp(-0.5 * tau**2) / math.sqrt(2.0 * math.pi)
     tail = 2.0 * ((1.0 + tau**2) * sf - tau * pdf)  # E(|g| - tau)_+^2
     vals = r[:, None] * (1.0 + tau**2) + (1.0 - r[:, None]) * tail
     out = vals.min(1)
-    return out if np.ndim(rho) else out[0]
+    return out if r0.ndim else out[0]
 
 
 def l1_transition_curve(delta) -> np.ndarray:
     r"""Donoho-Tanner curve in the form of ALMT 2014: the $\rho = s/m$ with $\psi(\rho\delta) = \delta$
     for undersampling $\delta = m/n$ (vectorised bisection).  Below it, BP recovers w.h.p."""
-    d = np.atleast_1d(np.asarray(delta, dtype=float))
-    if not np.all(np.isfinite(d)) or np.any(d <= 0) or np.any(d >= 1):
+    d0 = as_tensor(delta, "delta", ndim=(0, 1), dtype=torch.float64).detach().cpu().numpy()
+    d = np.atleast_1d(d0)
+    if np.any(d <= 0) or np.any(d >= 1):
         raise ValueError("delta: must lie in (0, 1)")
+    check_memory(4 * d.size * 8001, "delta", what="the bisection's grid over tau")
     lo, hi = np.zeros_like(d), d.copy()  # rho_n = s/n lies in [0, delta]
     for _ in range(50):
         mid = 0.5 * (lo + hi)
         below = l1_statistical_dimension(mid) < d
         lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
     rho = 0.5 * (lo + hi) / d
-    return rho if np.ndim(delta) else rho[0]
+    return rho if d0.ndim else rho[0]
 
 
 def l1_transition_sparsity(n: int, m) -> float | np.ndarray:
     """The sparsity ``s`` with ``n * psi(s / n) = m``: the predicted 50% point of BP recovery."""
     n = check_int(n, "n", min_value=2)
-    ms = np.asarray(m, dtype=float)
-    if not np.all(np.isfinite(ms)) or np.any(ms <= 0) or np.any(ms >= n):
+    ms = as_tensor(m, "m", ndim=(0, 1), dtype=torch.float64).detach().cpu().numpy()
+    if np.any(ms <= 0) or np.any(ms >= n):
         raise ValueError(f"m: must lie in (0, {n})")
     return l1_transition_curve(ms / n) * ms
 
@@ -494,10 +793,13 @@ def relu_network(dictionaries: Sequence, betas: Sequence) -> torch.nn.Sequential
         raise TypeError("dictionaries: expected a non-empty list of matrices")
     if not isinstance(betas, (list, tuple)) or len(betas) != len(dictionaries):
         raise ValueError(f"betas: expected a list of {len(dictionaries)} thresholds, one per dictionary")
-    layers = []
+    layers, prev = [], None
     for i, (D, beta) in enumerate(zip(dictionaries, betas)):
         D = _dictionary(D, f"dictionaries[{i}]")
-        n = D.shape[1]
+        if prev is not None and D.shape[0] != prev:
+            raise ValueError(f"dictionaries[{i}]: has {D.shape[0]} rows but the previous layer has {prev} atoms "
+                             "(the layers must chain: D_i is (n_(i-1), n_i))")
+        n = prev = D.shape[1]
         b = as_tensor(beta, f"betas[{i}]", dtype=D.dtype).flatten()
         if b.numel() not in (1, n) or bool((b < 0).any()):
             raise ValueError(f"betas[{i}]: expected a scalar >= 0 or {n} values >= 0 (one per atom)")
@@ -514,9 +816,13 @@ def gaussian_dictionary(m: int, n: int, batch: int | None = None, *, seed: int =
     """Gaussian dictionary with unit-norm columns, (m, n), or a stack (batch, m, n)."""
     m = check_int(m, "m", min_value=1)
     n = check_int(n, "n", min_value=1)
+    check_float_dtype(dtype)
+    check_seed(seed)
+    shape = (m, n) if batch is None else (check_int(batch, "batch", min_value=1), m, n)
+    sizes = {"m": m, "n": n, "batch": 1 if batch is None else shape[0]}
+    check_memory(2 * math.prod(shape), max(sizes, key=sizes.get), itemsize=dtype.itemsize, what="the dictionary")
     dev = get_device(device)
     g = generator(seed, dev)
-    shape = (m, n) if batch is None else (check_int(batch, "batch", min_value=1), m, n)
     D = torch.randn(shape, generator=g, device=dev, dtype=dtype)
     return D / D.norm(dim=-2, keepdim=True)
 
@@ -527,8 +833,13 @@ def spectral_dictionary(m: int, n: int, decay: float = 0.5, *, seed: int = 0, de
     values $1, 2^{-p}, \dots, m^{-p}$, so $\|D\|_2 = 1$ and many directions are nearly flat -- the regime
     where ISTA/FISTA show their worst-case $O(1/k)$ / $O(1/k^2)$ behaviour (Beck & Teboulle 2009, sec. 5)."""
     m = check_int(m, "m", min_value=1)
-    n = check_int(n, "n", min_value=m)
+    n = check_int(n, "n", min_value=1)
+    if n < m:
+        raise ValueError(f"n: must be >= m = {m} (a wide dictionary), got {n}")
     decay = check_positive(decay, "decay", allow_zero=True)
+    check_float_dtype(dtype)
+    check_seed(seed)
+    check_memory(3 * m * (m + n), "n", itemsize=dtype.itemsize, what="the dictionary's factors")
     dev = get_device(device)
     g = generator(seed, dev)
     U, _ = torch.linalg.qr(torch.randn(m, m, generator=g, device=dev, dtype=dtype))
@@ -550,6 +861,9 @@ def uniform_spectrum_problem(n: int = 200, lam_min: float = 1e-6, *, seed: int =
     Returns ``D``, ``x_star`` (n,) and ``y = D x_star`` ($F^\star = 0$, $F(0) = 1/2$)."""
     n = check_int(n, "n", min_value=2)
     lam_min = check_in_range(lam_min, "lam_min", 0.0, 1.0, closed=False)
+    check_float_dtype(dtype)
+    check_seed(seed)
+    check_memory(5 * n * n, "n", itemsize=dtype.itemsize, what="the problem's orthogonal factors")
     dev = get_device(device)
     g = generator(seed, dev)
     lam = np.geomspace(lam_min, 1.0, n)
@@ -568,13 +882,20 @@ def sparse_codes(n: int, sparsity, *, seed: int = 0, amplitudes: str = "gaussian
 
     ``amplitudes``: ``"gaussian"`` (N(0,1)), ``"sign"`` (+-1) or ``"positive"`` (|N(0,1)|)."""
     n = check_int(n, "n", min_value=1)
-    s = torch.as_tensor(np.atleast_1d(np.asarray(sparsity)))
-    if s.dtype.is_floating_point or s.ndim != 1:
-        raise TypeError("sparsity: expected an int or a 1-D array of ints")
+    arr = np.atleast_1d(np.asarray(sparsity.detach().cpu() if isinstance(sparsity, torch.Tensor) else sparsity,
+                                   dtype=object if isinstance(sparsity, (list, tuple)) else None))
+    if arr.dtype == object and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in arr.flat):
+        arr = arr.astype(np.int64)
+    if arr.dtype.kind not in "iu" or arr.ndim != 1 or arr.size == 0:
+        raise TypeError(f"sparsity: expected an int or a non-empty 1-D array of ints, got {sparsity!r:.80}")
+    s = torch.as_tensor(arr)
     if bool((s < 0).any()) or bool((s > n).any()):
         raise ValueError(f"sparsity: values must lie in [0, {n}]")
     if amplitudes not in ("gaussian", "sign", "positive"):
         raise ValueError(f"amplitudes: expected 'gaussian', 'sign' or 'positive', got {amplitudes!r}")
+    check_float_dtype(dtype)
+    check_seed(seed)
+    check_memory(4 * s.shape[0] * n, "n" if n >= s.shape[0] else "sparsity", what="the codes")
     dev = get_device(device)
     g = generator(seed, dev)
     B = s.shape[0]
@@ -597,6 +918,8 @@ def two_layer_dictionaries(m: int = 64, *, device=None, dtype=torch.float64) -> 
     m = check_int(m, "m", min_value=2)
     if m & (m - 1):
         raise ValueError(f"m: must be a power of 2 (Hadamard basis), got {m}")
+    check_float_dtype(dtype)
+    check_memory(8 * m * m, "m", what="the two dictionaries")
     dev = get_device(device)
     H = torch.as_tensor(hadamard(m), dtype=dtype, device=dev) / math.sqrt(m)
     D1 = torch.cat([torch.eye(m, dtype=dtype, device=dev), H], 1)

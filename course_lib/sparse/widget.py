@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from course_lib.core.validate import as_tensor, check_int, check_steps
 from course_lib.sparse.experiments import recovery_experiment
 from course_lib.sparse.kernels import _lasso_problem, fista, l1_transition_curve, nonneg_soft_threshold, soft_threshold
 from course_lib.ui.plotting import COLORS, figure, figure_widget
@@ -139,7 +140,17 @@ def build_sparse_coding_widget(results: dict | None = None, betas=None, n_iter: 
 
     # -- precompute: the beta sweep ------------------------------------------------------------
     # ||D||_2 = 1 makes |D^T y| <= ~0.5 here, so the code's support changes for beta in [0, 0.6]
-    grid = np.round(np.linspace(0.0, 0.6, 41), 3) if betas is None else np.asarray(betas, dtype=float)
+    if betas is None:
+        grid = np.round(np.linspace(0.0, 0.6, 41), 3)
+    else:
+        grid = as_tensor(betas, "betas", ndim=1, dtype=torch.float64).detach().cpu().numpy()
+        if np.any(grid < 0):
+            raise ValueError("betas: thresholds must be >= 0")
+    n_iter = check_steps(check_int(n_iter, "n_iter", min_value=1) * grid.size, "n_iter", what="the widget's FISTA runs")
+    n_iter //= grid.size
+    if results is not None and (not isinstance(results, dict)
+                                or not {"sparsity", "rate", "success", "x", "x_hat"} <= set(results)):
+        raise TypeError("results: expected the dict returned by recovery_experiment")
     D, x_true, y = _lasso_problem()
     codes = fista(D, y[:, None].expand(-1, grid.size), torch.as_tensor(grid), n_iter).numpy()
     z = np.linspace(-3, 3, 241)

@@ -49,6 +49,27 @@ def _no_residual_update(omp):
     return lambda D, y, sparsity, **kwargs: thresholding(D, y, sparsity, **kwargs)
 
 
+def _restart_ignored(fista):
+    """FISTA whose ``restart`` flag is accepted but never wired into the loop: plain FISTA."""
+    return lambda *args, restart=False, **kwargs: fista(*args, **kwargs)
+
+
+def _newton_sign_flipped(ws_newton):
+    """The support Newton step with the subgradient's sign flipped: G x = c + beta sign(x) (never sign-consistent)."""
+    return lambda Gw, cw, xw, bw, thr: ws_newton(Gw, cw, xw, -bw, thr)
+
+
+def _screening_without_ball(lasso_screen):
+    """Screening on the current dual point alone, |d_j^T theta| < beta, without the gap ball (unsafe)."""
+    def mutant(D, y, x, beta):
+        D, y, x = (torch.as_tensor(v) for v in (D, y, x))
+        b = torch.as_tensor(beta, dtype=D.dtype)
+        corr = D.T @ (y - D @ x)
+        scale = torch.clamp(b / corr.abs().amax(0), max=1.0)
+        return scale * corr.abs() >= b
+    return mutant
+
+
 MUTANTS = [
     Mutant("soft_threshold_half_beta", "course_lib.sparse.kernels:soft_threshold", _half_beta,
            "soft threshold at β/2 (a constant off by 2)"),
@@ -64,4 +85,10 @@ MUTANTS = [
            lambda f: lambda *a, **k: f(*a, **k) - 3, "the ℓ1 transition sparsity s* moved down by 3"),
     Mutant("omp_no_residual_update", "course_lib.sparse.kernels:omp", _no_residual_update,
            "crippled OMP: picks atoms by correlation with y, never with the residual (= thresholding)"),
+    Mutant("fista_restart_ignored", "course_lib.sparse.kernels:fista", _restart_ignored,
+           "adaptive restart accepted as a flag but never applied (plain FISTA)"),
+    Mutant("lasso_newton_sign_flipped", "course_lib.sparse.kernels:_ws_newton", _newton_sign_flipped,
+           "the Newton step on the support solves G x = c + beta sign(x): the subgradient's sign flipped"),
+    Mutant("screening_without_ball", "course_lib.sparse.kernels:lasso_screen", _screening_without_ball,
+           "screening drops atoms with |d_j^T theta| < beta, forgetting the sqrt(2 gap) ball around the dual point"),
 ]
