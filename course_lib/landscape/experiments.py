@@ -26,6 +26,7 @@ from course_lib.core.validate import (
     check_memory,
     check_positive,
     check_seed,
+    check_steps,
 )
 from course_lib.landscape.kernels import (
     ReluEnsemble,
@@ -330,8 +331,9 @@ def mode_connectivity(widths=(6, 8, 12, 16, 24, 32), pairs: int = 8, level: floa
     level = check_in_range(level, "level", 0.0, 1.0, closed=False)
     n_points = check_int(n_points, "n_points", min_value=2)
     n, d_in = check_int(n, "n", min_value=2), check_int(d_in, "d_in", min_value=1)
-    max_steps = check_int(max_steps, "max_steps", min_value=1)
-    bezier_steps = check_int(bezier_steps, "bezier_steps", min_value=0)
+    max_steps = check_steps(check_int(max_steps, "max_steps", min_value=1), "max_steps", what="training to level")
+    bezier_steps = check_steps(check_int(bezier_steps, "bezier_steps", min_value=0), "bezier_steps",
+                               what="fitting the Bezier curves")
     lr, bezier_lr = check_positive(lr, "lr"), check_positive(bezier_lr, "bezier_lr")
     units = pairs * sum(widths)
     check_memory(8 * units * (d_in + 2 + n) + 4 * n_points * units * (d_in + 2),

@@ -220,7 +220,8 @@ def arrhenius_fit(betas, rates, counts) -> tuple[float, float]:
     wts = np.sqrt(c)  # 1/sd of log(rate)
     A = np.stack([b, np.ones_like(b)], 1)
     coef, *_ = np.linalg.lstsq(A * wts[:, None], np.log(r) * wts, rcond=None)
-    cov = np.linalg.inv((A * wts[:, None]).T @ (A * wts[:, None]))
+    with np.errstate(over="ignore"):  # an absurd beta overflows the normal matrix: an infinite standard error
+        cov = np.linalg.inv((A * wts[:, None]).T @ (A * wts[:, None]))
     return float(coef[0]), math.sqrt(cov[0, 0])
 
 

@@ -124,7 +124,7 @@ def _signals(y, D: torch.Tensor, name: str = "y") -> tuple[torch.Tensor, bool]:
 
 def _lipschitz(D: torch.Tensor, L) -> float:
     if L is None:
-        return float(torch.linalg.matrix_norm(D, ord=2)) ** 2
+        return float(torch.linalg.matrix_norm(D.detach(), ord=2)) ** 2
     return check_positive(L, "L")
 
 
