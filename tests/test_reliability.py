@@ -54,13 +54,6 @@ from tests.reliability_cases import (
 CPU_SECONDS = 1.0
 LIMIT_BYTES = 64 * 2**20
 
-#: Mutations that another helper's code must refuse (issue 11 owns ``ista``/``fista``'s checks); strict, so the
-#: marker must go once they are fixed.
-PENDING = {("course_lib.sparse:ista", "nonneg"), ("course_lib.sparse:ista", "history"),
-           ("course_lib.sparse:ista", "n_iter"),
-           ("course_lib.sparse:fista", "nonneg"), ("course_lib.sparse:fista", "history"),
-           ("course_lib.sparse:fista", "n_iter"), ("course_lib.admm:init_weights", "independent"),
-           ("course_lib.admm:init_weights", "sizes")}
 
 
 class _CPUTimeout(Exception):
@@ -125,24 +118,9 @@ def test_bad_input_is_refused_by_name(target, small_limits):
         if mu.expect != MUST:
             continue
         outcome = _outcome(spec, mu)
-        if (target, mu.arg) in PENDING:
-            continue
         if outcome != "ok":
             failures.append(f"{mu.arg} <- {mu.kind}: {outcome}")
     assert not failures, f"{target}:\n  " + "\n  ".join(failures)
-
-
-@pytest.mark.parametrize("target", sorted({t for t, _ in PENDING}))
-@pytest.mark.xfail(strict=True, reason="ista/fista's flag and step-count checks belong to issue 11's solver work "
-                                        "(in progress); core.mlp.init_weights needs check_bool(independent) and "
-                                        "check_memory(sizes) in core")
-def test_pending_checks(target, small_limits):
-    spec = specs()[target]
-    bad = [mu for mu in mutations(spec) if (target, mu.arg) in PENDING and mu.kind in ("flag:str", "flag:int",
-                                                                                         "flag:none", "huge")]
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sys.modules[__name__], "CPU_SECONDS", 0.2)  # a hang is reported as such after 0.2 s here
-        assert bad and all(_outcome(spec, mu) == "ok" for mu in bad)
 
 
 @pytest.mark.parametrize("target", _fast_specs())
@@ -150,7 +128,7 @@ def test_odd_input_never_hangs_or_allocates(target, small_limits):
     spec = specs()[target]
     failures = []
     for mu in mutations(spec):
-        if mu.expect != MAY or (target, mu.arg) in PENDING:
+        if mu.expect != MAY:
             continue
         outcome = _outcome(spec, mu)
         if outcome not in ("ok", "returned"):
@@ -192,7 +170,7 @@ def _args(kind: str) -> st.SearchStrategy:
 def _args_of(kind: str) -> list:
     test = {"int": _is_int, "float": _is_float, "flag": _is_flag, "dtype": lambda v: isinstance(v, torch.dtype),
             "tensor": lambda v: isinstance(v, torch.Tensor) and v.is_floating_point() and v.numel() > 0}[kind]
-    return [a for a in _scalar_args(test) if a not in PENDING]
+    return _scalar_args(test)
 
 
 def _check(target, arg, value, kind, must):
@@ -376,7 +354,6 @@ def test_flags_must_be_bools():
     assert_rejects(claims.close, "atol", "c", 1.0, 2.0, atol=math.inf)
 
 
-@pytest.mark.xfail(strict=True, reason="ista/fista's flag checks belong to issue 11's solver work (in progress)")
 def test_ista_flags_must_be_bools():
     from course_lib import sparse
 

@@ -129,7 +129,7 @@ def theorem_conditions(X, Y, sizes):
         raise ValueError(f"sizes: the slide's conditions are for 3 layers [d_in, r_1, r_2, d_out], got {sizes}")
     X, Y = check_data(X, Y, sizes, "cpu")
     n = X.shape[1]
-    xf, yf = float(X.norm()), float(Y.norm())
+    xf, yf = float(X.detach().norm()), float(Y.detach().norm())
     if xf == 0:
         raise ValueError("X: must not be all zeros")
     r1, r2 = sizes[1], sizes[2]

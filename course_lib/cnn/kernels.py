@@ -132,7 +132,7 @@ def invariance_error(f: Callable, x, shifts) -> torch.Tensor:
 
 def _output_norm(y: torch.Tensor) -> torch.Tensor:
     norm = y.norm()
-    if not bool(torch.isfinite(norm)) or float(norm) == 0.0:
+    if not bool(torch.isfinite(norm.detach())) or float(norm.detach()) == 0.0:
         raise ValueError("f: its output is zero or not finite, so a relative error is undefined")
     return norm
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 
 from course_lib.core.device import generator, get_device
-from course_lib.core.validate import check_int, check_layer_sizes, per_batch
+from course_lib.core.validate import check_bool, check_int, check_layer_sizes, check_memory, per_batch
 
 __all__ = ["Activation", "ACTIVATIONS", "activation", "augment", "forward", "forward_pass", "error_signals",
            "backprop_deltas", "backprop_grads", "init_weights", "INITS", "DIVERGE_AT"]
@@ -144,9 +144,12 @@ def init_weights(sizes, init_scale=1.0, seed=0, init="fan_in", independent=False
     check_int(seed, "seed")
     if init not in INITS:
         raise ValueError(f"init: must be one of {INITS}, got {init!r}")
+    independent = check_bool(independent, "independent")
     dev = get_device(device)
     g = generator(seed, torch.device("cpu"))
     B = scale.numel()
+    check_memory(B * sum(d * (d_prev + 1) for d_prev, d in zip(sizes[:-1], sizes[1:])), "sizes",
+                 what="these weights")
     Ws = []
     for d_prev, d in zip(sizes[:-1], sizes[1:]):
         var = {"fan_out": 1.0 / d, "fan_in": 1.0 / d_prev, "he": 2.0 / d_prev}[init]

@@ -481,7 +481,9 @@ def screening_experiment(D, y, beta, ks: Sequence[int] = (10, 100, 1000)) -> dic
     10^{-12}\|y\|^2$), and the same test without the ball (discard when $|d_j^\top\theta| < \beta$: unsafe).
     Returns, per $k$, the fraction of atoms each rule discards and how many nonzeros of the solution it discards;
     a last row, ``k = "solution"``, screens at the solution itself (gap ~ 0)."""
-    ks = [check_int(k, "ks", min_value=1) for k in ks]
+    if isinstance(ks, (str, bytes)) or not isinstance(ks, Sequence) or len(ks) == 0:
+        raise TypeError(f"ks: expected a non-empty sequence of iteration counts, got {ks!r}")
+    ks = [check_steps(check_int(k, "ks", min_value=1), "ks", what="screening_experiment") for k in ks]
     ref = lasso(D, y, beta, tol=1e-12)
     support = ref.x != 0
     y = as_tensor(y, "y", ndim=(1, 2), dtype=ref.x.dtype, device=ref.x.device)

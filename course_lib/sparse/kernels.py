@@ -34,6 +34,7 @@ from course_lib.core.validate import (
     check_memory,
     check_positive,
     check_seed,
+    check_steps,
     per_batch,
 )
 
@@ -178,7 +179,8 @@ def _lasso_solver(D, y, beta, n_iter, *, accelerated, L, x0, nonneg, history, to
     dev = get_device(device) if device is not None else None
     D = _dictionary(D, device=dev)
     y, single = _signals(y, D)
-    n_iter = check_int(n_iter, "n_iter", min_value=0)
+    n_iter = check_steps(check_int(n_iter, "n_iter", min_value=0), "n_iter", what="this solve")
+    nonneg, history = check_bool(nonneg, "nonneg"), check_bool(history, "history")
     b = per_batch(beta, "beta", size=y.shape[1], allow_zero=True, dtype=D.dtype, device=D.device)[0][None, :]
     L = _lipschitz(D, L)
     if tol is not None:
@@ -291,7 +293,7 @@ def power_method(A, n_iter: int = 30) -> torch.Tensor:
     A = as_tensor(A, "A", ndim=(2, 3))
     if A.shape[-1] != A.shape[-2]:
         raise ValueError(f"A: expected square matrices, got shape {tuple(A.shape)}")
-    n_iter = check_int(n_iter, "n_iter", min_value=1)
+    n_iter = check_steps(check_int(n_iter, "n_iter", min_value=1), "n_iter", what="the power method")
     lam = _power(A[None] if A.ndim == 2 else A, n_iter)[:, 0]
     return lam[0] if A.ndim == 2 else lam
 
@@ -307,9 +309,16 @@ def _power(A: torch.Tensor, n_iter: int) -> torch.Tensor:
     return (v * torch.bmm(A, v)).sum(1)
 
 
-def _screen_margin(m: int, theta_norm: torch.Tensor) -> torch.Tensor:
-    """Rounding allowance of the screening test: |d_j^T theta| is computed to within ~ m eps ||d_j|| ||theta||."""
-    return 8.0 * m * torch.finfo(theta_norm.dtype).eps * theta_norm
+def _screen_radius(gap: torch.Tensor, size: torch.Tensor, m: int, theta_norm: torch.Tensor) -> torch.Tensor:
+    r"""The safe ball's radius $\sqrt{2g}$ plus the rounding allowances of the screening test.
+
+    ``gap`` is computed as a difference $P - D$ of two numbers of magnitude ~ ``size`` ($|P| + |D|$), so near
+    the solution it can come out 0 or negative while the true gap is ~ eps ``size``: the ball then keeps a
+    radius $\sqrt{2 \cdot 16\,\varepsilon\,\text{size}}$ (without it, an atom with a tiny nonzero coefficient was
+    discarded; the property test found it).  And $|d_j^\top\theta|$ is computed to within ~ m eps
+    $\|d_j\|\|\theta\|$."""
+    eps = torch.finfo(gap.dtype).eps
+    return torch.sqrt(2.0 * (gap.clamp_min(0) + 16.0 * eps * size)) + 8.0 * m * eps * theta_norm
 
 
 def lasso_screen(D, y, x, beta) -> torch.Tensor:
@@ -324,9 +333,11 @@ def lasso_screen(D, y, x, beta) -> torch.Tensor:
     r = y - D @ x
     corr = D.T @ r
     scale = torch.clamp(b[0] / corr.abs().amax(0).clamp_min(torch.finfo(D.dtype).tiny), max=1.0)
-    radius = torch.sqrt(2.0 * _gap(D, y, x, b))
-    margin = _screen_margin(D.shape[0], scale * r.norm(dim=0))
-    keep = scale * corr.abs() + D.norm(dim=0)[:, None] * (radius + margin) >= b
+    theta = r * scale
+    primal = _objective(D, y, x, b)
+    dual = 0.5 * (y**2).sum(0) - 0.5 * ((y - theta) ** 2).sum(0)
+    radius = _screen_radius(primal - dual, primal.abs() + dual.abs(), D.shape[0], theta.norm(dim=0))
+    keep = scale * corr.abs() + D.norm(dim=0)[:, None] * radius >= b
     return keep[:, 0] if single else keep
 
 
@@ -438,7 +449,7 @@ def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_
     B = y.shape[1]
     b = per_batch(beta, "beta", size=B, dtype=D.dtype, device=D.device)[0]
     tol = check_positive(tol, "tol")
-    max_iter = check_int(max_iter, "max_iter", min_value=1)
+    max_iter = check_steps(check_int(max_iter, "max_iter", min_value=1), "max_iter", what="this solve")
     ws_size = check_int(ws_size, "ws_size", min_value=1)
     for name, flag in (("restart", restart), ("screening", screening), ("working_set", working_set),
                        ("newton", newton), ("per_signal", per_signal)):
@@ -470,7 +481,8 @@ def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_
         # 1. certify: the dual point theta = the residual scaled into |d_j^T theta| <= beta (kept atoms)
         RR = (R * R).sum(1)
         scale = torch.clamp(ba / corr.abs().amax(1).clamp_min(torch.finfo(D.dtype).tiny), max=1.0)
-        g = 0.5 * RR + ba * Xa.abs().sum(1) - (scale * (R * Ya).sum(1) - 0.5 * scale * scale * RR)
+        primal, dual = 0.5 * RR + ba * Xa.abs().sum(1), scale * (R * Ya).sum(1) - 0.5 * scale * scale * RR
+        g = primal - dual
         done = g <= ta
         if bool(done.all()) or steps_used >= max_iter:
             X[a], gap[a], n_iter[a], n_rounds[a] = Xa, g, steps_used, rounds
@@ -479,12 +491,12 @@ def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_
             out, stay = torch.nonzero(done)[:, 0], torch.nonzero(~done)[:, 0]
             leaving = a[out]
             X[leaving], gap[leaving], n_iter[leaving], n_rounds[leaving] = Xa[out], g[out], steps_used, rounds
-            a, Ya, ca, y2a, ta, ba, Xa, keep, corr, scale, g, RR = (
-                v.index_select(0, stay) for v in (a, Ya, ca, y2a, ta, ba, Xa, keep, corr, scale, g, RR))
+            a, Ya, ca, y2a, ta, ba, Xa, keep, corr, scale, g, RR, primal, dual = (
+                v.index_select(0, stay) for v in (a, Ya, ca, y2a, ta, ba, Xa, keep, corr, scale, g, RR, primal, dual))
         # 2. screen, and rank the atoms by their distance to the constraint |d_j^T theta| = beta
         score = (ba[:, None] - scale[:, None] * corr.abs()) / d_norm
         if screening:
-            radius = torch.sqrt(2.0 * g.clamp_min(0)) + _screen_margin(m, scale * RR.sqrt())
+            radius = _screen_radius(g, primal.abs() + dual.abs(), m, scale * RR.sqrt())
             keep &= score <= radius[:, None]
         # 3. the working set: the support, then the atoms closest to violating; K doubles with the support
         bw = ba[:, None]
