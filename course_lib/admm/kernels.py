@@ -60,13 +60,18 @@ def check_data(X, Y, sizes, device):
 # --------------------------------------------------------------------------- communication
 class LocalComm:
     """Single process: sums over samples are local sums.  A communicator has ``sum(*ts)`` (the
-    sums over every worker's samples, one tensor or a tuple) and ``max(t)`` (the maxima)."""
+    sums over every worker's samples, one tensor or a tuple), ``max(t)`` (the maxima) and
+    ``sum_max(s, m)`` (both at once, one exchange)."""
 
     def sum(self, *ts):
         return ts if len(ts) > 1 else ts[0]
 
     def max(self, t):
         return t
+
+    def sum_max(self, s, m):
+        """``(sum(s), max(m))`` over the workers in one exchange (here: nothing to exchange)."""
+        return s, m
 
 
 def _bx(beta):  # (B,) -> (B,1,1)
@@ -250,7 +255,7 @@ def augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, act, comm=LocalComm()
 # --------------------------------------------------------------------------- ADMM (Algorithm 1)
 def _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm):
     """Everything recorded after a sweep, and every sample sum the next sweep's W-updates need,
-    in one all-reduce (sums) plus one (maxima).
+    in one exchange between workers (``comm.sum_max``: the sums and the maxima together).
 
     Reuses the sweep's products: ``Zs[i] = W_{i+1} V~_i`` and ``Ss[i] = sigma(Zs[i])`` (``Zs[i]``
     for the last layer) are the pre-activations the forward correction just computed with the
@@ -291,17 +296,17 @@ def _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm):
     As = [Vts[i] @ Vts[i].transpose(1, 2) for i in range(1, l)]  # A_1 = X~X~^T is constant
     C = (bcol[l - 1] * Vs[l] - Lams[l - 1]) @ Vts[l - 1].transpose(1, 2)
     parts = [torch.stack([loss, pen, r2, gv2, sse], 1)] + [t.reshape(B, -1) for t in Gs + As + [C]]
-    packed = comm.sum(torch.cat(parts, 1))
+    # T-bounds of the hidden layers (curvatures of the prox-linear W_i and V_{i-1} steps), maxima over samples
+    mid, half = 0.5 * (act.lo + act.hi), 0.5 * (act.hi - act.lo)
+    tb = torch.stack([(Vs[i + 1] - Lams[i] / bcol[i] - mid).abs().amax(dim=(1, 2)) for i in range(l - 1)], 1)
+    packed, tb = comm.sum_max(torch.cat(parts, 1), tb)  # the sweep's one exchange between workers
     sizes = [p.shape[1] for p in parts]
     out = list(torch.split(packed, sizes, 1))
     loss, pen, r2, gv2, sse = out[0].unbind(1)
     Gs = [t.view(G.shape) for t, G in zip(out[1 : l + 1], Gs)]
     As = [t.view(A.shape) for t, A in zip(out[l + 1 : 2 * l], As)]
     C = out[2 * l].view(C.shape)
-    # T-bounds of the hidden layers (curvatures of the prox-linear W_i and V_{i-1} steps)
-    mid, half = 0.5 * (act.lo + act.hi), 0.5 * (act.hi - act.lo)
-    tb = torch.stack([(Vs[i + 1] - Lams[i] / bcol[i] - mid).abs().amax(dim=(1, 2)) for i in range(l - 1)], 1)
-    curv = act.s1**2 + act.s2 * (comm.max(tb) + half)
+    curv = act.s1**2 + act.s2 * (tb + half)
     wn2 = torch.stack([((G + lam * W) ** 2).sum(dim=(1, 2)) for G, W in zip(Gs, Ws)], 1)
     L = loss + pen + 0.5 * lam * sum((W * W).sum(dim=(1, 2)) for W in Ws)
     kkt = torch.maximum(wn2.amax(1), torch.maximum(gv2, r2)).sqrt()

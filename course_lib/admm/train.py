@@ -138,6 +138,8 @@ def admm_train(
     scalar or 1-D batch; ``multipliers``: True (ADMM), False (BCD, $\Lambda\equiv0$) or one bool
     per batch entry (ADMM and BCD runs in one batch).  ``world_size > 1`` runs data-parallel over
     that many local processes (torch.distributed, gloo); see :mod:`course_lib.admm.parallel`.
+    With ``world_size > 1``, ``params["parallel_profile"]`` holds rank 0's timings and all-reduce traffic
+    (:func:`course_lib.admm.parallel.run_local`).
     Returns a :class:`~course_lib.core.history.TrainHistory`: ``loss`` (= ``train_mse``) and the
     records ``augmented_lagrangian``, ``primal_residual`` ($\|r\|_F$) and ``kkt_residual`` (max of
     $\|\nabla_W L\|$, $\|\nabla_V L\|$, $\|r\|$).
@@ -158,10 +160,12 @@ def admm_train(
     if on_diverge not in ("raise", "flag") or (on_diverge == "flag" and world_size > 1):
         raise ValueError(f"on_diverge: must be 'raise' or 'flag' (one process only), got {on_diverge!r}")
     t0 = time.perf_counter()
+    profile = None
     if world_size == 1:
         out, Ws = admm_core(X, Y, Ws, beta_t, lam, n_iter, act, multipliers, LocalComm(), progress, on_diverge)
     else:
-        out, Ws = run_local(X, Y, Ws, beta_t, lam, n_iter, act.name, multipliers, world_size, start_method)
+        out, Ws, profile = run_local(X, Y, Ws, beta_t, lam, n_iter, act.name, multipliers, world_size,
+                                     start_method)
     seconds = time.perf_counter() - t0
     diverged = out.pop("diverged", None)
     if diverged is not None:
@@ -171,7 +175,8 @@ def admm_train(
     return TrainHistory(
         method=method, loss=out.pop("train_mse"), weights=weights, biases=biases, seconds=seconds, records=out,
         diverged=diverged,
-        params=dict(activation=act.name, lam=lam, n_iter=n_iter, world_size=world_size, init=init),
+        params=dict(activation=act.name, lam=lam, n_iter=n_iter, world_size=world_size, init=init,
+                    parallel_profile=profile),
     )
 
 

@@ -41,6 +41,10 @@ def _allreduce_mean(DistComm):
             w = dist.get_world_size()
             return tuple(t / w for t in out) if len(ts) > 1 else out / w
 
+        def sum_max(self, s, m):
+            total, mx = super().sum_max(s, m)
+            return total / dist.get_world_size(), mx
+
     return MeanComm
 
 
