@@ -258,9 +258,9 @@ def admm_parallel(n: int = 40_000, n_iter: int = 20, width: int = 32, repeats: i
         res[f"n={n_samples}_speedup"] = t1 / t2
         if n_samples == n:
             setup = 3  # the constant X~X~^T, the sample count, and the record of the initialisation
-            res.update({"exchanges_per_sweep": (profile["allreduces"] - setup) / n_iter,
-                        "floats_per_exchange": profile["floats"] / profile["allreduces"],
-                        "exchange_share_of_run": profile["allreduce_s"] / profile["run_s"],
+            res.update({"exchanges_per_sweep": (profile["exchanges"] - setup) / n_iter,
+                        "floats_per_exchange": profile["floats"] / profile["exchanges"],
+                        "exchange_share_of_run": profile["exchange_s"] / profile["run_s"],
                         "worker_threads": profile["threads"], "rendezvous_s": profile["rendezvous_s"]})
     speedup = res[f"n={n}_speedup"]
     rows.append(_row(f"09 ADMM, 2 processes over 1, n = {n:,}, {n_iter} sweeps",

@@ -248,7 +248,7 @@ def test_distributed_equals_single_process():
     assert float((one.output(X) - two.output(X)).abs().max()) < 1e-10
     # one exchange per sweep (3 at the start: X~X~^T, the sample count, the first record), as the docstring says
     profile = two.params["parallel_profile"]
-    assert profile["allreduces"] == 3 + 8 and profile["threads"] == 1 and one.params["parallel_profile"] is None
+    assert profile["exchanges"] == 3 + 8 and profile["threads"] == 1 and one.params["parallel_profile"] is None
 
 
 def test_divergence_is_reported():

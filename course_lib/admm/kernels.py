@@ -10,7 +10,7 @@ Conventions as in :mod:`course_lib.core.mlp`: **columns are samples**, ``V_0 = X
 (one entry per beta / init scale), so a grid of runs is one tensor program.
 
 Every sum over samples goes through a communicator ``comm`` (:class:`LocalComm` here; the
-data-parallel runner in :mod:`course_lib.admm.parallel` passes one that all-reduces), so the same
+data-parallel runner in :mod:`course_lib.admm.parallel` passes one that gathers them), so the same
 kernels run on one process or on shards of the data.
 """
 from __future__ import annotations

@@ -134,7 +134,7 @@ def _worker(rank, world_size, store_path, ifname, X, Y, Ws, beta, lam, n_iter, a
         except Diverged as err:  # every rank sees the same (all-reduced) L, so all stop here
             result = {"out": {}, "Ws": [], "error": str(err)}
         result["profile"] = {"rendezvous_s": t_ready - t_start, "run_s": time.perf_counter() - t_ready,
-                             "allreduce_s": comm.seconds, "allreduces": comm.calls, "floats": comm.floats,
+                             "exchange_s": comm.seconds, "exchanges": comm.calls, "floats": comm.floats,
                              "threads": torch.get_num_threads()}
         if rank == 0:
             torch.save(result, out_path)
@@ -145,7 +145,7 @@ def _worker(rank, world_size, store_path, ifname, X, Y, Ws, beta, lam, n_iter, a
 def run_local(X, Y, Ws, beta, lam, n_iter, act_name, multipliers, world_size, start_method=None):
     """Run :func:`course_lib.admm.kernels.admm_core` on ``world_size`` local processes; return rank 0's
     ``(series, weights, profile)``.  ``profile``: rank 0's ``rendezvous_s`` (start to joined group),
-    ``run_s`` (the sweeps), ``allreduce_s`` (inside all-reduces, waiting included), ``allreduces`` and
+    ``run_s`` (the sweeps), ``exchange_s`` (inside the exchanges, waiting included), ``exchanges`` and
     ``floats`` (their count and size, over the whole run) and ``threads`` (per worker)."""
     method = start_method or default_start_method()
     if method not in mp.get_all_start_methods():

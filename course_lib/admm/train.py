@@ -138,7 +138,7 @@ def admm_train(
     scalar or 1-D batch; ``multipliers``: True (ADMM), False (BCD, $\Lambda\equiv0$) or one bool
     per batch entry (ADMM and BCD runs in one batch).  ``world_size > 1`` runs data-parallel over
     that many local processes (torch.distributed, gloo); see :mod:`course_lib.admm.parallel`.
-    With ``world_size > 1``, ``params["parallel_profile"]`` holds rank 0's timings and all-reduce traffic
+    With ``world_size > 1``, ``params["parallel_profile"]`` holds rank 0's timings and exchange traffic
     (:func:`course_lib.admm.parallel.run_local`).
     Returns a :class:`~course_lib.core.history.TrainHistory`: ``loss`` (= ``train_mse``) and the
     records ``augmented_lagrangian``, ``primal_residual`` ($\|r\|_F$) and ``kkt_residual`` (max of
