@@ -121,12 +121,17 @@ def build_xor_boundary_widget(epochs: int = 1500, snapshot_every: int = 25, seed
                     marker=dict(size=14, color=Y.numpy(), colorscale="RdBu", line=dict(width=2, color="black")),
                     row=1, col=1)
     fig.add_scatter(x=np.arange(epochs), y=losses[:, 0], mode="lines", name="loss", row=1, col=2)
-    fig.add_scatter(x=[0], y=[losses[0, 0]], mode="markers", marker=dict(size=10, color="black"),
-                    name="current epoch", row=1, col=2)
     fig.update_xaxes(title_text="x₁", row=1, col=1)
     fig.update_yaxes(title_text="x₂", row=1, col=1)
     fig.update_xaxes(title_text="epoch", row=1, col=2)
-    fig.update_yaxes(title_text="mean squared error", type="log", row=1, col=2)
+    # fixed ranges over every configuration: the axes stay put when the configuration changes
+    shown_losses = losses[np.isfinite(losses) & (losses > 0)]
+    lo, hi = np.log10(shown_losses.min()), np.log10(shown_losses.max())
+    fig.update_xaxes(range=[-0.02 * epochs, 1.02 * epochs], row=1, col=2)
+    fig.update_yaxes(title_text="mean squared error", type="log", range=[lo - 0.1, hi + 0.1], row=1, col=2)
+    # the current epoch: a dotted line (a layout shape). Moving a one-point marker trace instead cost one move in
+    # ~14 about 460 ms in the browser (measured with `make e2e`), against ~70 ms for the shape.
+    fig.add_vline(x=epochs - 1, line=dict(color="black", width=1, dash="dot"), row=1, col=2)
     fig.update_layout(height=420, width=900, showlegend=False)
 
     epoch_s = W.SelectionSlider(options=hist.snapshot_epochs, value=hist.snapshot_epochs[-1], description="epoch",
@@ -134,6 +139,8 @@ def build_xor_boundary_widget(epochs: int = 1500, snapshot_every: int = 25, seed
     lr_s = W.SelectionSlider(options=list(XOR_WIDGET_LRS), value=XOR_WIDGET_LRS[1], description="learning rate")
     hid_s = W.SelectionSlider(options=list(XOR_WIDGET_HIDDEN), value=XOR_WIDGET_HIDDEN[0], description="hidden units")
     status = W.HTML()
+
+    shown = {"k": None}  # the configuration whose loss curve is drawn: resent only when it changes
 
     def update(_=None):
         k = configs.index((lr_s.value, hid_s.value))
@@ -146,8 +153,9 @@ def build_xor_boundary_widget(epochs: int = 1500, snapshot_every: int = 25, seed
         with fig.batch_update():
             fig.data[0].z = out
             fig.data[1].z = out
-            fig.data[3].y = losses[:, k]
-            fig.data[4].x, fig.data[4].y = [e], [losses[e, k]]
+            if shown["k"] != k:  # an epoch move keeps the 1,500-point curve: do not resend it
+                fig.data[3].y, shown["k"] = losses[:, k], k
+            fig.layout.shapes[0].x0 = fig.layout.shapes[0].x1 = e
             fig.layout.title = (f"lr={lr_s.value}, {hid_s.value} hidden units, epoch {epoch_s.value}: "
                                 f"{correct}/4 correct")
         status.value = f"<b>{correct}/4</b> XOR points correct at epoch {epoch_s.value}"
