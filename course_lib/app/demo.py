@@ -75,6 +75,8 @@ def main(argv=None) -> int:
         print(" ".join(argv_))
         return 0
     print(f"Demo of {notebook.stem}: open http://127.0.0.1:{args.port}/?token={token}  (Ctrl-C to stop)", flush=True)
+    if os.name == "posix":  # become voila: a signal that stops `make demo` stops the server (no orphan left running)
+        os.execve(argv_[0], argv_, voila_env())
     return subprocess.call(argv_, env=voila_env())
 
 

@@ -123,3 +123,6 @@ def demo_server():
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # stopping `make demo` must stop voila too (it once stayed behind as an orphan, still serving)
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, f"the demo server still listens on port {port}"
