@@ -424,7 +424,9 @@ print("atoms screened: " + ", ".join(f"k = {r['k']}: {r['screened']:.0%}" for r 
 # each small problem comes from ten steps of the power method (`sparse.power_method`) instead of an SVD.
 
 # %% tags=["hide-input"] jupyter={"source_hidden": true}
-print(inspect.getsource(sparse.kernels._ws_newton))
+from course_lib.sparse.solver import _ws_newton
+
+print(inspect.getsource(_ws_newton))
 
 # %%
 fast_gap = (cmp["lasso_gap"] / cmp["y_norm2"]).max()  # the gap from lasso_duality_gap, not the solver's own

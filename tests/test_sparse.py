@@ -172,9 +172,9 @@ def test_lasso_edge_cases():
 
 def test_lasso_step_too_long_is_caught(monkeypatch):
     """A power-method estimate far below lambda_max must not blow up the working-set FISTA: L doubles."""
-    from course_lib.sparse import kernels
+    from course_lib.sparse import solver
 
-    monkeypatch.setattr(kernels, "_power", lambda A, n_iter: torch.full((A.shape[0], 1), 1e-3, dtype=A.dtype))
+    monkeypatch.setattr(solver, "_power", lambda A, n_iter: torch.full((A.shape[0], 1), 1e-3, dtype=A.dtype))
     D, Y, beta = sparse.lasso_problems(30, 60, 4, seed=6)
     r = sparse.lasso(D, Y, beta, newton=False)
     assert bool(r.converged.all()) and bool(torch.isfinite(r.x).all())

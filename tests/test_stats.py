@@ -80,3 +80,56 @@ def test_mann_whitney_and_ks_critical():
     assert_rejects(stats.mann_whitney, "y", x, [np.nan])
     assert stats.ks_critical(10_000, 0.001) == pytest.approx(sps.kstwo.isf(0.001, 10_000))
     assert_rejects(stats.ks_critical, "alpha", 100, 0.0)
+
+
+# --- the helpers moved here from the topic packages (issue: statistics live in core) ---------------------------
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 300), st.sampled_from([0.8, 0.9, 0.95, 0.99]), st.data())
+def test_clopper_pearson_is_scipys_exact_interval(n, confidence, data):
+    """Each one-sided bound at ``confidence`` is a limit of the two-sided exact interval at 2 confidence - 1."""
+    k = data.draw(st.integers(0, n))
+    lo, hi = stats.clopper_pearson(k, n, confidence)
+    ci = sps.binomtest(k, n).proportion_ci(confidence_level=2 * confidence - 1, method="exact")
+    assert lo == pytest.approx(ci.low, abs=1e-12) and hi == pytest.approx(ci.high, abs=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 7), st.integers(1, 7), st.integers(0, 2**32 - 1))
+def test_rank_sum_exact_is_scipys_exact_mann_whitney_without_ties(n1, n2, seed):
+    rng = np.random.default_rng(seed)
+    x, y = rng.standard_normal(n1) + 0.5, rng.standard_normal(n2)
+    ref = sps.mannwhitneyu(x, y, alternative="greater", method="exact").pvalue
+    assert stats.rank_sum_exact(x, y) == pytest.approx(ref, rel=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 60), st.sampled_from([0.5, 0.9, 0.95, 0.99]), st.integers(0, 2**32 - 1))
+def test_mean_ci_is_scipys_one_sample_t_interval(n, confidence, seed):
+    x = np.random.default_rng(seed).standard_normal(n)
+    m, lo, hi = stats.mean_ci(torch.tensor(x), confidence)
+    ci = sps.ttest_1samp(x, 0.0).confidence_interval(confidence)
+    assert m == pytest.approx(x.mean(), abs=1e-12)
+    assert (lo, hi) == pytest.approx((ci.low, ci.high), rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(10, 80), st.sampled_from([0.8, 0.9, 0.95, 0.99]), st.integers(0, 2**32 - 1))
+def test_median_interval_is_the_binomial_order_statistic_interval(n, confidence, seed):
+    """[x_(r), x_(n+1-r)] with r = the binomial(n, 1/2) quantile at (1 - confidence)/2 covers the median with
+    probability 1 - 2 P(B <= r - 1) >= confidence."""
+    x = np.random.default_rng(seed).standard_normal(n)
+    med, lo, hi = stats.median_interval(x, confidence)
+    a, r = np.sort(x), int(sps.binom.ppf((1 - confidence) / 2, n, 0.5))
+    assert (lo, hi) == (a[r - 1], a[n - r])
+    assert 1 - 2 * sps.binom.cdf(r - 1, n, 0.5) >= confidence
+    if n % 2:
+        assert med == np.median(x)
+
+
+def test_moved_helpers_still_name_their_bad_arguments():
+    assert_rejects(stats.clopper_pearson, "k", 11, 10)
+    assert_rejects(stats.clopper_pearson, "confidence", 1, 10, 1.0)
+    assert_rejects(stats.rank_sum_exact, "max_splits", [1.0], [2.0], 0)
+    assert_rejects(stats.mean_ci, "x", torch.tensor([1.0]))
+    assert_rejects(stats.median_interval, "confidence", np.arange(9.0), 1.5)
+    assert_rejects(stats.paired_accuracy_ci, "b_right", np.array([True, False]), np.array([True]))

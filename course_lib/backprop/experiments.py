@@ -16,6 +16,7 @@ import torch
 
 from course_lib.backprop import kernels
 from course_lib.core.data import xor
+from course_lib.core.stats import median_interval
 from course_lib.core.validate import (
     Diverged,
     as_tensor,
@@ -39,17 +40,6 @@ def noisy_xor(p: float = 0.1) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]
     X, y = xor()
     Y = (y + 1) / 2
     return X, Y, (1 - p) * Y + p * (1 - Y)
-
-
-def median_interval(x, confidence: float = 0.95) -> tuple[float, float, float]:
-    """The sample median and its exact distribution-free confidence interval (order statistics, by the
-    binomial sign test; ``scipy.stats.quantile_test``)."""
-    x = as_tensor(x, "x", ndim=1).detach()
-    check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
-    from scipy.stats import quantile_test
-
-    ci = quantile_test(x.cpu().numpy(), q=float(x.median()), p=0.5).confidence_interval(confidence)
-    return float(x.median()), float(ci.low), float(ci.high)
 
 
 def _rates(values, name: str) -> list[float]:

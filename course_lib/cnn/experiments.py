@@ -10,18 +10,18 @@
   seeds, atoms' spreads);
 * :func:`paired_accuracy_ci` -- the confidence interval of the accuracy difference of two
   classifiers on the *same* test items (Newcombe 1998, method 10), for an equivalence margin.
+
+``mean_ci`` and ``paired_accuracy_ci`` live in :mod:`course_lib.core.stats`; this module re-exports them.
 """
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
-import numpy as np
 import torch
 
 from course_lib.cnn.kernels import IMAGE, _check_params, _conv1, _labels, init_cnn
-from course_lib.core.stats import wilson_interval
-from course_lib.core.validate import as_tensor, check_in_range, check_int, check_memory
+from course_lib.core.stats import mean_ci, paired_accuracy_ci
+from course_lib.core.validate import check_int, check_memory
 
 __all__ = [
     "receptive_field_mask",
@@ -129,50 +129,3 @@ def transfer_init(pretrained, n_seeds: int, n_classes: int = 5, seed: int = 0, d
         init[name][copied] = pre[name][0].to(init[name].device)
     frozen = torch.tensor([d for _, _, d in TRANSFER_ARMS])[arm]
     return init, frozen
-
-
-def mean_ci(x, confidence: float = 0.95) -> tuple[float, float, float]:
-    """Mean of ``x`` (1-D, at least 2 values) and its two-sided Student-t confidence interval
-    ``mean ± t_{n-1} s / sqrt(n)``: ``(mean, low, high)``."""
-    x = as_tensor(x, "x", ndim=1, dtype=torch.float64, min_size=2).detach().cpu().numpy()
-    confidence = check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
-    from scipy.stats import t
-
-    n, m = len(x), float(x.mean())
-    half = float(t.ppf(0.5 + confidence / 2, n - 1)) * float(x.std(ddof=1)) / math.sqrt(n)
-    return m, m - half, m + half
-
-
-def paired_accuracy_ci(a_right, b_right, confidence: float = 0.95) -> tuple[float, float, float]:
-    r"""Accuracy difference of classifier A minus B on the same test items, with Newcombe's
-    (1998, method 10) confidence interval for paired proportions: ``(difference, low, high)``.
-
-    From the Wilson intervals $(l_1, u_1)$, $(l_2, u_2)$ of the two accuracies $p_1, p_2$ and the
-    correlation $\phi$ of the paired right/wrong outcomes (with Newcombe's correction: for
-    $eh > fg$ the numerator $eh - fg$ becomes $\max(eh - fg - n/2, 0)$), the limits are
-    $p_1 - p_2 - \sqrt{(p_1 - l_1)^2 - 2\phi(p_1 - l_1)(u_2 - p_2) + (u_2 - p_2)^2}$ and
-    $p_1 - p_2 + \sqrt{(u_1 - p_1)^2 - 2\phi(u_1 - p_1)(p_2 - l_2) + (p_2 - l_2)^2}$.
-    Score-based (no normal approximation of the difference), so valid with few discordant items.
-    """
-    a = np.asarray(a_right.detach().cpu() if isinstance(a_right, torch.Tensor) else a_right)
-    b = np.asarray(b_right.detach().cpu() if isinstance(b_right, torch.Tensor) else b_right)
-    for name, v in (("a_right", a), ("b_right", b)):
-        if v.dtype != bool or v.ndim != 1 or v.size < 1:
-            raise TypeError(f"{name}: expected a 1-D boolean array (right / wrong per test item)")
-    if a.shape != b.shape:
-        raise ValueError(f"b_right: {b.size} items, but a_right has {a.size}")
-    confidence = check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
-    n = a.size
-    e, f, g, h = (int(v) for v in ((a & b).sum(), (a & ~b).sum(), (~a & b).sum(), (~a & ~b).sum()))
-    p1, p2 = (e + f) / n, (e + g) / n
-    l1, u1 = wilson_interval(e + f, n, confidence)
-    l2, u2 = wilson_interval(e + g, n, confidence)
-    num = e * h - f * g
-    if num > 0:
-        num = max(num - n / 2, 0.0)
-    den = (e + f) * (g + h) * (e + g) * (f + h)
-    phi = num / math.sqrt(den) if den > 0 else 0.0
-    d = p1 - p2
-    lo = d - math.sqrt(max((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2, 0.0))
-    hi = d + math.sqrt(max((u1 - p1) ** 2 - 2 * phi * (u1 - p1) * (p2 - l2) + (p2 - l2) ** 2, 0.0))
-    return d, lo, hi

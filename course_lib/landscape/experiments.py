@@ -10,7 +10,6 @@ r"""Drivers for lecture 08: the data, the batched runs and the summary numbers i
 """
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -18,6 +17,7 @@ import numpy as np
 import torch
 
 from course_lib.core.device import generator, get_device
+from course_lib.core.stats import rank_sum_exact
 from course_lib.core.validate import (
     as_tensor,
     check_float_dtype,
@@ -394,35 +394,6 @@ def width_summary(mc: ModeConnectivity, confidence: float = 0.9) -> dict:
         rows = np.array([median_interval(row, confidence) for row in mc.barriers(which)])
         out[which] = dict(median=rows[:, 0], low=rows[:, 1], high=rows[:, 2], coverage=rows[:, 3])
     return out
-
-
-def rank_sum_exact(x, y, max_splits: int = 200_000) -> float:
-    """Exact one-sided p-value that ``x`` tends to exceed ``y`` (Mann-Whitney / Wilcoxon rank sum, midranks
-    for ties): the fraction of all ways to split the pooled sample into groups of the same sizes whose
-    rank sum for the first group is at least the observed one. Ties (e.g. many barriers exactly 0) are
-    handled exactly, where the normal approximation is not trustworthy."""
-    max_splits = check_int(max_splits, "max_splits", min_value=1, max_value=10**8)
-    x = as_tensor(x, "x", ndim=1, dtype=torch.float64, finite=False).detach().cpu().numpy()
-    y = as_tensor(y, "y", ndim=1, dtype=torch.float64, finite=False).detach().cpu().numpy()
-    for name, v in (("x", x), ("y", y)):
-        if np.any(np.isinf(v)):
-            raise ValueError(f"{name}: contains inf (NaN marks a value left out)")
-    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-    if x.size == 0 or y.size == 0:
-        raise ValueError("x: both samples need at least one finite value")
-    pooled = np.concatenate([x, y])
-    n, k = pooled.size, x.size
-    if math.comb(n, k) > max_splits:
-        raise ValueError(f"x: {math.comb(n, k)} splits exceed max_splits = {max_splits}")
-    order = np.argsort(pooled, kind="mergesort")
-    ranks = np.empty(n)
-    ranks[order] = np.arange(1, n + 1)
-    for v in np.unique(pooled):
-        tie = pooled == v
-        ranks[tie] = ranks[tie].mean()
-    observed = ranks[:k].sum()
-    sums = ranks[np.array(list(itertools.combinations(range(n), k)))].sum(1)
-    return float(np.mean(sums >= observed - 1e-9))
 
 
 def decay_slope(widths, medians, floor: float = 1e-4) -> tuple[float, int]:

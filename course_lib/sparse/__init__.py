@@ -1,13 +1,13 @@
 """Sparse representations (lecture 04): soft thresholding, ISTA/FISTA, basis pursuit, OMP, ReLU.
 
-Modules (imports run one way: widget -> experiments -> kernels -> course_lib.core):
+Modules (imports run one way: widget -> experiments -> solver -> kernels -> course_lib.core):
 
 * :mod:`~course_lib.sparse.kernels` -- pure, batched tensor functions and their argument checks:
   ``soft_threshold``, ``ista``/``fista`` (one loop, ``_proximal_gradient``), ``lasso_objective``,
-  ``lasso_duality_gap``, the fast solver ``lasso`` (working sets, gap-safe screening ``lasso_screen``,
-  restarted FISTA, support Newton steps, ``power_method`` step sizes), ``basis_pursuit`` (HiGHS LPs),
-  ``omp``, ``thresholding``, coherence,
+  ``lasso_duality_gap``, ``basis_pursuit`` (HiGHS LPs), ``omp``, ``thresholding``, coherence,
   the l1 phase-transition theory, ``layered_thresholding`` = ``relu_network``, random problems.
+* :mod:`~course_lib.sparse.solver` -- the certified fast solver ``lasso`` (working sets, gap-safe screening
+  ``lasso_screen``, restarted FISTA, support Newton steps, per-signal stopping, ``power_method`` step sizes).
 * :mod:`~course_lib.sparse.experiments` -- drivers run by the lecture: ``recovery_experiment``,
   ``phase_diagram``, ``transition_point``, ``multilayer_experiment``, ``compare_with_sklearn`` (on
   ``lasso_problems``), ``restart_experiment``, ``screening_experiment``.
@@ -35,7 +35,6 @@ from course_lib.sparse.experiments import (
     transition_test,
 )
 from course_lib.sparse.kernels import (
-    LassoResult,
     basis_pursuit,
     coherence_sparsity_bound,
     exact_recovery_coefficient,
@@ -45,15 +44,12 @@ from course_lib.sparse.kernels import (
     l1_statistical_dimension,
     l1_transition_curve,
     l1_transition_sparsity,
-    lasso,
     lasso_duality_gap,
     lasso_objective,
-    lasso_screen,
     layered_thresholding,
     mutual_coherence,
     nonneg_soft_threshold,
     omp,
-    power_method,
     relu_network,
     soft_threshold,
     sparse_codes,
@@ -62,6 +58,7 @@ from course_lib.sparse.kernels import (
     two_layer_dictionaries,
     uniform_spectrum_problem,
 )
+from course_lib.sparse.solver import LassoResult, lasso, lasso_screen, power_method
 from course_lib.sparse.widget import build_sparse_coding_widget
 
 __all__ = [

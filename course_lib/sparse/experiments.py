@@ -3,7 +3,7 @@
 * :func:`recovery_experiment` -- exact recovery by l1, OMP and thresholding over cells (m, s);
   :func:`phase_diagram` lays a (delta, rho) grid out as such cells; :func:`transition_point`
   reads a success curve's 50 % point; :func:`transition_test` counts l1's successes at the
-  sparsities the theory's transition fixes, with exact :func:`clopper_pearson` bounds;
+  sparsities the theory's transition fixes, with exact :func:`~course_lib.core.stats.clopper_pearson` bounds;
   :func:`erc_experiment` checks OMP where Tropp's exact recovery condition guarantees it.
 * :func:`rate_experiment` -- ISTA and FISTA on :func:`uniform_spectrum_problem`, where their
   O(1/k) and O(1/k^2) rates are tight, with the fitted log-log slopes (:func:`loglog_slope`).
@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from course_lib.core.device import generator, get_device
+from course_lib.core.stats import clopper_pearson
 from course_lib.core.validate import (
     as_tensor,
     check_bool,
@@ -40,10 +41,8 @@ from course_lib.sparse.kernels import (
     fista,
     gaussian_dictionary,
     ista,
-    lasso,
     lasso_duality_gap,
     lasso_objective,
-    lasso_screen,
     layered_thresholding,
     mutual_coherence,
     omp,
@@ -52,6 +51,7 @@ from course_lib.sparse.kernels import (
     two_layer_dictionaries,
     uniform_spectrum_problem,
 )
+from course_lib.sparse.solver import lasso, lasso_screen
 
 __all__ = [
     "recovery_experiment",
@@ -198,21 +198,6 @@ def transition_point(sparsities, rate, n_trials: int) -> tuple[float, float]:
         raise ValueError(f"rate: expected one rate per sparsity, shape {s.shape}, got {r.shape}")
     n_trials = check_int(n_trials, "n_trials", min_value=1)
     return s[0] - 0.5 + r.sum(), np.sqrt((r * (1 - r)).sum() / n_trials)
-
-
-def clopper_pearson(k: int, n_trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    r"""Exact one-sided binomial bounds for a success probability $p$ from $k$ successes in
-    ``n_trials`` (Clopper & Pearson 1934): ``lower`` with $P(p \ge \text{lower}) \ge$ ``confidence``
-    and ``upper`` with $P(p \le \text{upper}) \ge$ ``confidence`` (each one-sided)."""
-    from scipy.special import betaincinv
-
-    n_trials = check_int(n_trials, "n_trials", min_value=1)
-    k = check_int(k, "k", min_value=0, max_value=n_trials)
-    confidence = check_in_range(confidence, "confidence", 0.0, 1.0, closed=False)
-    alpha = 1.0 - confidence
-    lower = 0.0 if k == 0 else float(betaincinv(k, n_trials - k + 1, alpha))
-    upper = 1.0 if k == n_trials else float(betaincinv(k + 1, n_trials - k, 1.0 - alpha))
-    return lower, upper
 
 
 def transition_test(n: int, m: int, s_star: float, n_trials: int, *, shift: float = 3.0, window: float = 1.5,
@@ -420,7 +405,7 @@ def lasso_problems(m: int = 100, n: int = 200, batch: int = 16, *, seed: int = 5
 def compare_with_sklearn(
     m: int = 100, n: int = 200, batch: int = 16, n_iter: int = 5000, *, tol: float = 1e-10, seed: int = 5, device=None
 ) -> dict:
-    r"""Our batched FISTA and :func:`~course_lib.sparse.kernels.lasso` against scikit-learn's ``Lasso``
+    r"""Our batched FISTA and :func:`~course_lib.sparse.solver.lasso` against scikit-learn's ``Lasso``
     (coordinate descent) on the same problems (:func:`lasso_problems`), all stopped by the same rule.
 
     sklearn minimises $\tfrac1{2m}\|y-Dx\|^2 + \alpha\|x\|_1$, i.e. our objective divided by $m$ when
@@ -458,7 +443,7 @@ def compare_with_sklearn(
 def restart_experiment(D, y, beta, n_iter: int = 2000, *, tol: float = 1e-8) -> dict:
     r"""Steps FISTA needs, without and with adaptive restart (O'Donoghue & Candès 2015), to reach
     $F(x_k) - F^\star \le$ ``tol`` $\|y\|^2$ on each signal.  $F^\star$ is bounded below by the dual value
-    $G^\star = F(\hat x) - \mathrm{gap}$ of :func:`~course_lib.sparse.kernels.lasso`'s solution (certified to
+    $G^\star = F(\hat x) - \mathrm{gap}$ of :func:`~course_lib.sparse.solver.lasso`'s solution (certified to
     ``1e-12``), so the first $k$ with $F(x_k) - G^\star \le$ ``tol`` $\|y\|^2$ is certified.  Returns the steps
     per signal, ``"fista"`` and ``"restart"`` (``n_iter + 1`` where not reached), and the reference's gaps."""
     n_iter = check_steps(check_int(n_iter, "n_iter", min_value=1), "n_iter", what="restart_experiment")
@@ -476,8 +461,8 @@ def restart_experiment(D, y, beta, n_iter: int = 2000, *, tol: float = 1e-8) -> 
 
 
 def screening_experiment(D, y, beta, ks: Sequence[int] = (10, 100, 1000)) -> dict:
-    r"""Gap-safe screening (:func:`~course_lib.sparse.kernels.lasso_screen`) at FISTA's iterates $x_k$, $k \in$
-    ``ks``, against the support of the exact solution (:func:`~course_lib.sparse.kernels.lasso`, gap $\le
+    r"""Gap-safe screening (:func:`~course_lib.sparse.solver.lasso_screen`) at FISTA's iterates $x_k$, $k \in$
+    ``ks``, against the support of the exact solution (:func:`~course_lib.sparse.solver.lasso`, gap $\le
     10^{-12}\|y\|^2$), and the same test without the ball (discard when $|d_j^\top\theta| < \beta$: unsafe).
     Returns, per $k$, the fraction of atoms each rule discards and how many nonzeros of the solution it discards;
     a last row, ``k = "solution"``, screens at the solution itself (gap ~ 0)."""

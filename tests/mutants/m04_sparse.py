@@ -87,8 +87,8 @@ MUTANTS = [
            "crippled OMP: picks atoms by correlation with y, never with the residual (= thresholding)"),
     Mutant("fista_restart_ignored", "course_lib.sparse.kernels:fista", _restart_ignored,
            "adaptive restart accepted as a flag but never applied (plain FISTA)"),
-    Mutant("lasso_newton_sign_flipped", "course_lib.sparse.kernels:_ws_newton", _newton_sign_flipped,
+    Mutant("lasso_newton_sign_flipped", "course_lib.sparse.solver:_ws_newton", _newton_sign_flipped,
            "the Newton step on the support solves G x = c + beta sign(x): the subgradient's sign flipped"),
-    Mutant("screening_without_ball", "course_lib.sparse.kernels:lasso_screen", _screening_without_ball,
+    Mutant("screening_without_ball", "course_lib.sparse.solver:lasso_screen", _screening_without_ball,
            "screening drops atoms with |d_j^T theta| < beta, forgetting the sqrt(2 gap) ball around the dual point"),
 ]
