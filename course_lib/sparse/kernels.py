@@ -252,7 +252,8 @@ def ista(D, y, beta, n_iter, *, L=None, x0=None, nonneg=False, history=False, to
     ``D`` (m, n_atoms); ``y`` (m,) or (m, batch); ``beta`` a scalar or one value per signal.
     ``nonneg=True`` uses $S^+$ (codes $\ge 0$).  ``history=True`` also returns the objective
     after each iteration, shape (n_iter + 1,) or (n_iter + 1, batch).  ``tol``: stop early once
-    every certified duality gap is $\le$ ``tol`` $\|y\|^2$ (scikit-learn's rule), checked every 10 steps."""
+    every certified duality gap is $\le$ ``tol`` $\|y\|^2$ (scikit-learn's rule), checked every 10 steps; the
+    history's length is then the number of iterations used, plus one."""
     return _lasso_solver(D, y, beta, n_iter, accelerated=False, L=L, x0=x0, nonneg=nonneg, history=history, tol=tol,
                          device=device)
 
