@@ -268,12 +268,57 @@ def admm_parallel(n: int = 40_000, n_iter: int = 20, width: int = 32, repeats: i
                      f"{res['exchanges_per_sweep']:.2f} exchange/sweep, {res['exchange_share_of_run']:.0%} of "
                      "the run in them",
                      f"≥ {ADMM_SPEEDUP_BUDGET:g}×", speedup >= ADMM_SPEEDUP_BUDGET))
+    fair = _admm_without_trimming(n, n_iter, width, repeats)
+    res.update({f"n={n}_no_trim_{k}": v for k, v in fair.items()})
+    rows.append(_row(f"09 ADMM, 2 processes over 1, n = {n:,}, glibc malloc not returning memory to the OS "
+                     "(the control: a one-process baseline without page-fault overhead)",
+                     f"{fair['speedup']:.2f}× ({fair['1proc_s']:.2f} s vs {fair['2proc_s']:.2f} s)",
+                     f"≥ {ADMM_SPEEDUP_BUDGET:g}×", fair["speedup"] >= ADMM_SPEEDUP_BUDGET))
     rows.append(_row("09 ADMM scaling curve (2-process speed-up by n)",
                      ", ".join(f"{k:,}: {res[f'n={k}_speedup']:.2f}×" for k in sorted({n, *curve})), "—", True))
     for method in ("spawn", "fork"):
         t0 = time.perf_counter()
         admm.admm_train(Xw[:, :64], Yw[:, :64], sizes, 10.0, 1e-3, 1, world_size=2, start_method=method)
         res[f"{method}_2proc_1iter_s"] = time.perf_counter() - t0
-    res["within_budget"] = speedup >= ADMM_SPEEDUP_BUDGET
+    res["within_budget"] = speedup >= ADMM_SPEEDUP_BUDGET and fair["speedup"] >= ADMM_SPEEDUP_BUDGET
     res["rows"] = rows
+    return res
+
+
+#: glibc keeps freed memory instead of handing it back (and re-faulting it in on the next 10 MB tensor): measured,
+#: the one-process ADMM run at n = 40,000 drops from ~2.6 s to ~1.75 s; the two-process run stays at ~1.2 s.
+NO_TRIM_ENV = {"MALLOC_TRIM_THRESHOLD_": "2000000000", "MALLOC_MMAP_THRESHOLD_": "2000000000",
+               "MALLOC_TOP_PAD_": "536870912"}
+_NO_TRIM_SCRIPT = """
+import json, sys, torch
+import numpy as np
+torch.set_num_threads(1)
+from course_lib import admm
+n, n_iter, width, repeats = map(int, sys.argv[1:5])
+sizes = [1, width, width, 1]
+X, Y = admm.square_data(n)
+for ws in (1, 2):
+    admm.admm_train(X[:, :2000], Y[:, :2000], sizes, 10.0, 1e-3, 2, world_size=ws)
+t = {1: [], 2: []}
+for r in range(repeats):
+    for ws in ((1, 2) if r % 2 == 0 else (2, 1)):
+        t[ws].append(admm.admm_train(X, Y, sizes, 10.0, 1e-3, n_iter, world_size=ws).seconds)
+print(json.dumps({"1proc_s": float(np.median(t[1])), "2proc_s": float(np.median(t[2]))}))
+"""
+
+
+def _admm_without_trimming(n: int, n_iter: int, width: int, repeats: int) -> dict:
+    """The same race in a fresh process whose glibc malloc keeps its freed memory (``NO_TRIM_ENV``): the control
+    that shows the one-process run got a fair chance (without it, it pays page faults the workers barely pay)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, OMP_NUM_THREADS="1", **NO_TRIM_ENV)
+    out = subprocess.run([sys.executable, "-c", _NO_TRIM_SCRIPT, str(n), str(n_iter), str(width), str(repeats)],
+                         env=env, cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, check=True)
+    res = json.loads(out.stdout.strip().splitlines()[-1])  # our own child's one line of figures
+    res["speedup"] = res["1proc_s"] / res["2proc_s"]
     return res
