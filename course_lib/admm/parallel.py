@@ -113,7 +113,7 @@ def shard(X, Y, rank, world_size):
 
 
 def run_shard(X, Y, Ws, beta, lam, n_iter, act_name, multipliers, comm=None):
-    """:func:`~course_lib.admm.kernels.admm_core` on this worker's shard, sums all-reduced over the process group
+    """:func:`~course_lib.admm.kernels.admm_core` on this worker's shard, sums gathered over the process group
     (through ``comm``, a :class:`DistComm`, whose profile the caller may read afterwards)."""
     return admm_core(X, Y, Ws, beta, lam, n_iter, ACTIVATIONS[act_name], multipliers, comm or DistComm())
 
@@ -131,7 +131,7 @@ def _worker(rank, world_size, store_path, ifname, X, Y, Ws, beta, lam, n_iter, a
         try:
             out, Ws = run_shard(Xs, Ys, Ws, beta, lam, n_iter, act_name, multipliers, comm=comm)
             result = {"out": out, "Ws": Ws, "error": ""}
-        except Diverged as err:  # every rank sees the same (all-reduced) L, so all stop here
+        except Diverged as err:  # every rank sees the same (gathered) L, so all stop here
             result = {"out": {}, "Ws": [], "error": str(err)}
         result["profile"] = {"rendezvous_s": t_ready - t_start, "run_s": time.perf_counter() - t_ready,
                              "exchange_s": comm.seconds, "exchanges": comm.calls, "floats": comm.floats,
