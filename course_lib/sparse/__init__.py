@@ -1,11 +1,12 @@
 """Sparse representations (lecture 04): soft thresholding, ISTA/FISTA, basis pursuit, OMP, ReLU.
 
-Modules (imports run one way: widget -> experiments -> solver -> kernels -> course_lib.core):
+Modules (imports run one way: widget -> experiments -> solver | recovery -> kernels -> course_lib.core):
 
 * :mod:`~course_lib.sparse.kernels` -- pure, batched tensor functions and their argument checks:
   ``soft_threshold``, ``ista``/``fista`` (one loop, ``_proximal_gradient``), ``lasso_objective``,
-  ``lasso_duality_gap``, ``basis_pursuit`` (HiGHS LPs), ``omp``, ``thresholding``, coherence,
-  the l1 phase-transition theory, ``layered_thresholding`` = ``relu_network``, random problems.
+  ``lasso_duality_gap``, ``layered_thresholding`` = ``relu_network``, random problems.
+* :mod:`~course_lib.sparse.recovery` -- ``basis_pursuit`` (HiGHS LPs), ``omp``, ``thresholding``, mutual
+  coherence and the exact recovery coefficient, the l1 phase-transition theory.
 * :mod:`~course_lib.sparse.solver` -- the certified fast solver ``lasso`` (working sets, gap-safe screening
   ``lasso_screen``, restarted FISTA, support Newton steps, per-signal stopping, ``power_method`` step sizes).
 * :mod:`~course_lib.sparse.experiments` -- drivers run by the lecture: ``recovery_experiment``,
@@ -35,28 +36,30 @@ from course_lib.sparse.experiments import (
     transition_test,
 )
 from course_lib.sparse.kernels import (
-    basis_pursuit,
-    coherence_sparsity_bound,
-    exact_recovery_coefficient,
     fista,
     gaussian_dictionary,
     ista,
-    l1_statistical_dimension,
-    l1_transition_curve,
-    l1_transition_sparsity,
     lasso_duality_gap,
     lasso_objective,
     layered_thresholding,
-    mutual_coherence,
     nonneg_soft_threshold,
-    omp,
     relu_network,
     soft_threshold,
     sparse_codes,
     spectral_dictionary,
-    thresholding,
     two_layer_dictionaries,
     uniform_spectrum_problem,
+)
+from course_lib.sparse.recovery import (
+    basis_pursuit,
+    coherence_sparsity_bound,
+    exact_recovery_coefficient,
+    l1_statistical_dimension,
+    l1_transition_curve,
+    l1_transition_sparsity,
+    mutual_coherence,
+    omp,
+    thresholding,
 )
 from course_lib.sparse.solver import LassoResult, lasso, lasso_screen, power_method
 from course_lib.sparse.widget import build_sparse_coding_widget

@@ -6,7 +6,8 @@ from __future__ import annotations
 import torch
 
 from course_lib.core.exercises import Case, Exercise, Prediction
-from course_lib.sparse.kernels import _lasso_problem, ista, l1_transition_sparsity, soft_threshold
+from course_lib.sparse.kernels import _lasso_problem, ista, soft_threshold
+from course_lib.sparse.recovery import l1_transition_sparsity
 
 __all__ = ["exercise_soft_threshold", "exercise_ista_step", "prediction_transition"]
 

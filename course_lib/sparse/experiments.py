@@ -35,21 +35,23 @@ from course_lib.core.validate import (
     check_steps,
 )
 from course_lib.sparse.kernels import (
-    basis_pursuit,
-    coherence_sparsity_bound,
-    exact_recovery_coefficient,
     fista,
     gaussian_dictionary,
     ista,
     lasso_duality_gap,
     lasso_objective,
     layered_thresholding,
-    mutual_coherence,
-    omp,
     sparse_codes,
-    thresholding,
     two_layer_dictionaries,
     uniform_spectrum_problem,
+)
+from course_lib.sparse.recovery import (
+    basis_pursuit,
+    coherence_sparsity_bound,
+    exact_recovery_coefficient,
+    mutual_coherence,
+    omp,
+    thresholding,
 )
 from course_lib.sparse.solver import lasso, lasso_screen
 
@@ -230,7 +232,7 @@ def transition_test(n: int, m: int, s_star: float, n_trials: int, *, shift: floa
 
 def erc_experiment(n: int, m: int, sparsity: int, n_trials: int, *, seed: int = 0, device=None) -> dict:
     r"""OMP and one-shot thresholding on ``n_trials`` problems ($\pm1$ codes) with Tropp's exact
-    recovery coefficient of each support (:func:`~course_lib.sparse.kernels.exact_recovery_coefficient`).
+    recovery coefficient of each support (:func:`~course_lib.sparse.recovery.exact_recovery_coefficient`).
     ``covered``: problems with ERC < 1, where OMP must recover (Tropp 2004, Thm 3.1).
     Returns ``erc``, ``covered`` and the successes of ``omp`` and ``thresholding``, each (n_trials,)."""
     res = recovery_experiment(n, m, sparsity, n_trials, seed=seed, methods=("omp", "thresholding"),

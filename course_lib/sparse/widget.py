@@ -12,7 +12,8 @@ import torch
 
 from course_lib.core.validate import as_tensor, check_int, check_steps
 from course_lib.sparse.experiments import recovery_experiment
-from course_lib.sparse.kernels import _lasso_problem, fista, l1_transition_curve, nonneg_soft_threshold, soft_threshold
+from course_lib.sparse.kernels import _lasso_problem, fista, nonneg_soft_threshold, soft_threshold
+from course_lib.sparse.recovery import l1_transition_curve
 from course_lib.ui.plotting import COLORS, figure, figure_widget
 from course_lib.ui.widgets import WidgetUI
 
@@ -69,7 +70,7 @@ def recovery_figure(sparsities, rates: dict, s50: float, s50_theory: float, cohe
 
 def phase_diagram_figure(deltas, rhos, rates):
     """Heat map of l1 recovery ``rates`` (len(deltas), len(rhos)) under the theoretical curve
-    psi(rho delta) = delta (:func:`~course_lib.sparse.kernels.l1_transition_curve`)."""
+    psi(rho delta) = delta (:func:`~course_lib.sparse.recovery.l1_transition_curve`)."""
     d_fine = np.linspace(0.05, 0.95, 91)
     fig = figure("Exact ℓ1 recovery (yellow) ends at the Donoho–Tanner curve", "undersampling δ = m/n",
                  "sparsity ρ = s/m", height=400)

@@ -43,9 +43,9 @@ def _with_momentum(ista):
 
 def _no_residual_update(omp):
     """OMP that correlates the atoms with y every step instead of the residual: one-shot thresholding."""
-    from course_lib.sparse import kernels
+    from course_lib.sparse import recovery
 
-    thresholding = kernels.thresholding
+    thresholding = recovery.thresholding
     return lambda D, y, sparsity, **kwargs: thresholding(D, y, sparsity, **kwargs)
 
 
@@ -79,11 +79,11 @@ MUTANTS = [
            "ISTA with FISTA's momentum left on (one shared loop, flag stuck): a 1/k² method sold as ISTA"),
     Mutant("fista_no_momentum", "course_lib.sparse.kernels:fista", _no_momentum,
            "FISTA without its momentum step: plain ISTA, rate 1/k"),
-    Mutant("transition_up_3", "course_lib.sparse.kernels:l1_transition_sparsity",
+    Mutant("transition_up_3", "course_lib.sparse.recovery:l1_transition_sparsity",
            lambda f: lambda *a, **k: f(*a, **k) + 3, "the ℓ1 transition sparsity s* moved up by 3"),
-    Mutant("transition_down_3", "course_lib.sparse.kernels:l1_transition_sparsity",
+    Mutant("transition_down_3", "course_lib.sparse.recovery:l1_transition_sparsity",
            lambda f: lambda *a, **k: f(*a, **k) - 3, "the ℓ1 transition sparsity s* moved down by 3"),
-    Mutant("omp_no_residual_update", "course_lib.sparse.kernels:omp", _no_residual_update,
+    Mutant("omp_no_residual_update", "course_lib.sparse.recovery:omp", _no_residual_update,
            "crippled OMP: picks atoms by correlation with y, never with the residual (= thresholding)"),
     Mutant("fista_restart_ignored", "course_lib.sparse.kernels:fista", _restart_ignored,
            "adaptive restart accepted as a flag but never applied (plain FISTA)"),
