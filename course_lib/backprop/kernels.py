@@ -64,7 +64,7 @@ def _n_params(sizes) -> int:
 
 def _blown_up(weights) -> float | None:
     """The largest |weight| when some weight left [-WEIGHT_BOUND, WEIGHT_BOUND] (or is not finite), else None."""
-    top = max(float(W.abs().max()) for W in weights)
+    top = max(float(W.detach().abs().max()) for W in weights)
     return None if top <= WEIGHT_BOUND else top
 
 
