@@ -230,7 +230,6 @@ def admm_parallel(n: int = 40_000, n_iter: int = 20, width: int = 32, repeats: i
     (fork, one thread each; the time includes starting them), median of interleaved repeats after a warm-up;
     the speed-up at ``n`` against its budget, the scaling curve over ``curve``, rank 0's profile (exchanges
     per sweep, floats per exchange, share of the run spent in them), and the cost of starting 2 workers."""
-    import numpy as np
     import torch
 
     from course_lib import admm
@@ -238,22 +237,10 @@ def admm_parallel(n: int = 40_000, n_iter: int = 20, width: int = 32, repeats: i
     torch.set_num_threads(1)
     sizes = [1, width, width, 1]
     res, rows = {"n": n, "n_iter": n_iter, "repeats": repeats, "speedup_budget": ADMM_SPEEDUP_BUDGET}, []
-    Xw, Yw = admm.square_data(2000)
-    for ws in (1, 2):  # warm-up: allocator, gloo, the fork path
-        admm.admm_train(Xw, Yw, sizes, 10.0, 1e-3, 2, world_size=ws)
-
-    def measure(n_samples, reps):
-        X, Y = admm.square_data(n_samples)
-        times, profile = {1: [], 2: []}, None
-        for r in range(reps):
-            for ws in ((1, 2) if r % 2 == 0 else (2, 1)):
-                h = admm.admm_train(X, Y, sizes, 10.0, 1e-3, n_iter, world_size=ws)
-                times[ws].append(h.seconds)
-                profile = h.params["parallel_profile"] or profile
-        return float(np.median(times[1])), float(np.median(times[2])), profile
+    Xw, Yw = _admm_warm_up(width)
 
     for n_samples in sorted({n, *curve}):
-        t1, t2, profile = measure(n_samples, repeats if n_samples == n else curve_repeats)
+        t1, t2, profile = _admm_race(n_samples, n_iter, width, repeats if n_samples == n else curve_repeats)
         res[f"n={n_samples}_1proc_s"], res[f"n={n_samples}_2proc_s"] = t1, t2
         res[f"n={n_samples}_speedup"] = t1 / t2
         if n_samples == n:
@@ -290,21 +277,43 @@ def admm_parallel(n: int = 40_000, n_iter: int = 20, width: int = 32, repeats: i
 NO_TRIM_ENV = {"MALLOC_TRIM_THRESHOLD_": "2000000000", "MALLOC_MMAP_THRESHOLD_": "2000000000",
                "MALLOC_TOP_PAD_": "536870912"}
 _NO_TRIM_SCRIPT = """
-import json, sys, torch
-import numpy as np
-torch.set_num_threads(1)
-from course_lib import admm
+import json, sys
+from benchmarks.kernels import _admm_race, _admm_warm_up
 n, n_iter, width, repeats = map(int, sys.argv[1:5])
-sizes = [1, width, width, 1]
-X, Y = admm.square_data(n)
-for ws in (1, 2):
-    admm.admm_train(X[:, :2000], Y[:, :2000], sizes, 10.0, 1e-3, 2, world_size=ws)
-t = {1: [], 2: []}
-for r in range(repeats):
-    for ws in ((1, 2) if r % 2 == 0 else (2, 1)):
-        t[ws].append(admm.admm_train(X, Y, sizes, 10.0, 1e-3, n_iter, world_size=ws).seconds)
-print(json.dumps({"1proc_s": float(np.median(t[1])), "2proc_s": float(np.median(t[2]))}))
+_admm_warm_up(width)
+t1, t2, _ = _admm_race(n, n_iter, width, repeats)
+print(json.dumps({"1proc_s": t1, "2proc_s": t2}))
 """
+
+
+def _admm_warm_up(width: int):
+    """One short run on 1 and on 2 processes (allocator, gloo, the fork path); returns its small data set."""
+    import torch
+
+    from course_lib import admm
+
+    torch.set_num_threads(1)
+    Xw, Yw = admm.square_data(2000)
+    for ws in (1, 2):
+        admm.admm_train(Xw, Yw, [1, width, width, 1], 10.0, 1e-3, 2, world_size=ws)
+    return Xw, Yw
+
+
+def _admm_race(n_samples: int, n_iter: int, width: int, reps: int):
+    """Median wall time of 1 and of 2 processes over ``reps`` interleaved repeats (the order alternates), and
+    rank 0's profile of the last 2-process run."""
+    import numpy as np
+
+    from course_lib import admm
+
+    X, Y = admm.square_data(n_samples)
+    times, profile = {1: [], 2: []}, None
+    for r in range(reps):
+        for ws in ((1, 2) if r % 2 == 0 else (2, 1)):
+            h = admm.admm_train(X, Y, [1, width, width, 1], 10.0, 1e-3, n_iter, world_size=ws)
+            times[ws].append(h.seconds)
+            profile = h.params["parallel_profile"] or profile
+    return float(np.median(times[1])), float(np.median(times[2])), profile
 
 
 def _admm_without_trimming(n: int, n_iter: int, width: int, repeats: int) -> dict:
