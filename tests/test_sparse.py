@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from course_lib import sparse
@@ -124,7 +124,7 @@ def test_lasso_certified_gap_and_sklearn_solution():
     assert bool((gap <= 1e-8 * y2).all()) and bool((r.gap <= 1e-8 * y2).all())
     assert torch.allclose(r.gap, gap, atol=1e-13 * float(y2.max()))  # the reported gap is the certificate
     assert torch.allclose(r.x, _sklearn_lasso(D, Y, beta), atol=1e-6)
-    assert r.n_iter.dtype == torch.long and bool((r.n_iter > 0).all()) and bool((r.n_rounds >= 1).all())
+    assert r.n_iter.dtype == torch.long and bool((r.n_iter + r.n_newton > 0).all()) and bool((r.n_rounds >= 1).all())
     one = sparse.lasso(D, Y[:, 2], beta)  # one signal: same answer, 0-d diagnostics
     assert one.x.shape == (80,) and one.gap.ndim == 0 and bool(one.converged)
     assert torch.allclose(one.x, r.x[:, 2], atol=1e-9)
@@ -629,3 +629,48 @@ def test_other_bad_arguments():
     assert_rejects(sparse.exact_recovery_coefficient, "x", D, torch.ones(7, dtype=F64))
     with pytest.raises(ValueError, match="y"):  # an infeasible nonnegative system
         sparse.basis_pursuit(torch.eye(2, dtype=F64), torch.tensor([1.0, -1.0], dtype=F64), nonneg=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), m=st.integers(4, 40), ratio=st.floats(0.5, 4.0), frac=st.floats(0.01, 0.95))
+def test_one_signal_lean_path_certifies_and_agrees_with_the_torch_path(seed, m, ratio, frac):
+    """One signal on the CPU takes the NumPy path (solver._lasso_one); two signals take the torch loop."""
+    n = max(2, int(m * ratio))
+    D = sparse.gaussian_dictionary(m, n, seed=seed)
+    y = D @ sparse.sparse_codes(n, [max(1, m // 5)], seed=seed + 1)[:, 0] + 0.05 * torch.randn(
+        m, generator=torch.Generator().manual_seed(seed), dtype=F64)
+    beta = frac * float((D.T @ y).abs().max())
+    one = sparse.lasso(D, y, beta, tol=1e-10)
+    two = sparse.lasso(D, torch.stack([y, y], 1), beta, tol=1e-10)
+    y2 = float(y @ y)
+    gap = float(sparse.lasso_duality_gap(D, y, one.x, beta))
+    assert bool(one.converged) and gap <= 1e-10 * y2 + 1e-14 * y2
+    assert abs(float(one.gap) - gap) <= 1e-13 * y2  # the reported gap is the certificate
+    diff = abs(float(sparse.lasso_objective(D, y, one.x, beta) - sparse.lasso_objective(D, y, two.x[:, 0], beta)))
+    assert diff <= float(one.gap) + float(two.gap[0]) + 1e-14 * y2
+    assert one.n_iter.ndim == 0 and int(one.n_iter) + int(one.n_newton) >= int(one.n_rounds)
+
+
+def test_one_signal_hands_over_to_the_general_loop(monkeypatch):
+    """When the lean path's Newton method cycles (here: forced) or the tolerance is below rounding, the torch loop
+    finishes from where it stopped, and duplicated atoms (singular G_AA) still certify."""
+    from course_lib.sparse import solver
+
+    D, Y, beta = sparse.lasso_problems(40, 80, 1, seed=8)
+    y = Y[:, 0]
+    ref = sparse.lasso(D, y, beta, tol=1e-10)
+    monkeypatch.setattr(solver, "_pdas_one", lambda Gw, cw, x, b, max_newton=8: (None, 1))
+    r = sparse.lasso(D, y, beta, tol=1e-10)
+    assert bool(r.converged) and int(r.n_rounds) >= 2  # one lean round handed over, the torch loop finished
+    assert abs(float(sparse.lasso_objective(D, y, r.x, beta) - sparse.lasso_objective(D, y, ref.x, beta))) <= \
+        float(r.gap + ref.gap) + 1e-14 * float(y @ y)
+    monkeypatch.undo()
+    Dd = torch.cat([D, D[:, :5]], 1)
+    rd = sparse.lasso(Dd, y, beta)
+    assert float(sparse.lasso_duality_gap(Dd, y, rd.x, beta)) <= 1e-8 * float(y @ y)
+    D32, y32 = D.float(), y.float()
+    with pytest.warns(RuntimeWarning, match="max_iter"):  # 1e-14 is below float32's rounding: it says so
+        r32 = sparse.lasso(D32, y32, beta, tol=1e-14, max_iter=200)
+    assert r32.x.dtype == torch.float32 and not bool(r32.converged)
+    ok32 = sparse.lasso(D32, y32, beta, tol=1e-5)
+    assert bool(ok32.converged) and torch.allclose(ok32.x.double(), ref.x, atol=1e-4)

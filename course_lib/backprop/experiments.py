@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass
 
 import torch
@@ -36,7 +37,8 @@ __all__ = ["noisy_xor", "median_interval", "SAResult", "stochastic_approximation
 def noisy_xor(p: float = 0.1) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """XOR inputs ``X`` (4, 2), clean targets ``Y`` in {0, 1}, and ``M`` = P(label 1 | x) when every
     label is flipped with probability ``p``: M = (1 − p)·Y + p·(1 − Y), the best possible output."""
-    p = check_in_range(p, "p", 0.0, 0.5, closed=False) if p else 0.0
+    exact_zero = isinstance(p, numbers.Real) and not isinstance(p, bool) and p == 0  # no noise: allowed
+    p = 0.0 if exact_zero else check_in_range(p, "p", 0.0, 0.5, closed=False)
     X, y = xor()
     Y = (y + 1) / 2
     return X, Y, (1 - p) * Y + p * (1 - Y)

@@ -583,7 +583,7 @@ def kw_stream(weights, biases, X, M, n_steps: int, a, c, tau: float, seed: int =
         if (t + 1) % record_every == 0 or t + 1 == n_steps:
             samples.append(2 * P * (t + 1))
             losses.append(excess())
-            top = float(v.abs().max())
+            top = float(v.detach().abs().max())
             if not bool(torch.isfinite(losses[-1]).all()) or not top <= WEIGHT_BOUND:
                 raise Diverged(f"a: the Kiefer–Wolfowitz recursion diverged by step {t + 1} (largest weight "
                                f"{top:.3g}, bound {WEIGHT_BOUND:g}); use a smaller a")

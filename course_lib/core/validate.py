@@ -94,7 +94,9 @@ def as_tensor(
             raise ValueError(f"{name}: expected shape {want}, got {tuple(t.shape)}")
     if t.numel() < min_size:
         raise ValueError(f"{name}: expected at least {min_size} element(s), got shape {tuple(t.shape)}")
-    if finite and not bool(torch.isfinite(t).all()):
+    # a NaN or an infinity makes the sum non-finite, so a finite sum clears the tensor in one pass; only a
+    # non-finite sum (maybe an overflow of finite values) needs the elementwise check
+    if finite and t.numel() and not bool(torch.isfinite(t.detach().sum())) and not bool(torch.isfinite(t).all()):
         raise ValueError(f"{name}: contains NaN or infinite values")
     return t
 

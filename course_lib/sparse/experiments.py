@@ -412,7 +412,8 @@ def compare_with_sklearn(
 
     sklearn minimises $\tfrac1{2m}\|y-Dx\|^2 + \alpha\|x\|_1$, i.e. our objective divided by $m$ when
     $\alpha = \beta/m$; every solution is scored with :func:`lasso_objective` and certified with
-    :func:`lasso_duality_gap`.  Returns per-problem objectives and gaps, and ``lasso``'s steps and rounds.
+    :func:`lasso_duality_gap`.  ``lasso`` runs on the batch and on each signal alone.  Returns per-problem
+    objectives and gaps, and ``lasso``'s FISTA steps, Newton solves and rounds.
     (Wall times are ``make bench``'s: ``benchmarks/kernels.py``.)"""
     from sklearn.linear_model import Lasso
 
@@ -422,6 +423,8 @@ def compare_with_sklearn(
     dev = D.device
     x_f = fista(D, Y, beta, n_iter, tol=tol)  # the same stopping rule as sklearn
     fast = lasso(D, Y, beta, tol=tol)
+    one = [lasso(D, Y[:, j], beta, tol=tol) for j in range(Y.shape[1])]  # signal by signal: the lean path on a CPU
+    x_one = torch.stack([r.x for r in one], 1)
     las = Lasso(alpha=beta / m, fit_intercept=False, tol=tol, max_iter=100_000).fit(D.cpu().numpy(), Y.cpu().numpy())
     x_s = torch.as_tensor(np.atleast_2d(las.coef_), device=dev).T
     return {
@@ -430,7 +433,12 @@ def compare_with_sklearn(
         "lasso_gap": lasso_duality_gap(D, Y, fast.x, beta),
         "lasso_reported_gap": fast.gap,
         "lasso_steps": fast.n_iter,
+        "lasso_newton": fast.n_newton,
         "lasso_rounds": fast.n_rounds,
+        "single_objective": lasso_objective(D, Y, x_one, beta),
+        "single_gap": lasso_duality_gap(D, Y, x_one, beta),
+        "single_reported_gap": torch.stack([r.gap for r in one]).to(dev),
+        "single_newton": torch.stack([r.n_newton for r in one]),
         "y_norm2": (Y**2).sum(0),
         "fista_objective": lasso_objective(D, Y, x_f, beta),
         "sklearn_objective": lasso_objective(D, Y, x_s, beta),

@@ -89,9 +89,10 @@ def nonneg_soft_threshold(z, beta) -> torch.Tensor:
 def _dictionary(D, name: str = "D", *, batched: bool = False, device=None, dtype=None) -> torch.Tensor:
     """A finite dictionary ``(m, n)`` (or ``(batch, m, n)``) with no zero column."""
     D = as_tensor(D, name, ndim=(2, 3) if batched else 2, device=device, dtype=dtype)
-    norms = D.norm(dim=-2)
-    if bool((norms == 0).any()):
-        j = int(torch.nonzero(norms == 0)[0, -1])
+    # squared norms are a fast column reduction (D.norm(dim=-2) is a slow strided one); a zero among them may be
+    # an underflow, so the exact test (no nonzero entry) decides
+    if bool(((D * D).sum(-2) == 0).any()) and bool((zero := ~(D != 0).any(-2)).any()):
+        j = int(torch.nonzero(zero)[0, -1])
         raise ValueError(f"{name}: column {j} is zero (every atom needs a nonzero norm)")
     return D
 

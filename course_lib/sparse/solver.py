@@ -4,11 +4,13 @@ r"""The certified fast Lasso solver of lecture 04: :func:`lasso` and its parts.
 gap: working sets grown from the atoms closest to violating (Celer), a Newton step on the support once the signs
 settle (:func:`_ws_newton`), gap-safe screening (:func:`lasso_screen`), adaptively restarted FISTA on each small
 problem (:func:`_ws_fista`, step sizes from :func:`power_method`) and per-signal stopping (a converged signal
-leaves the batch).  It returns a :class:`LassoResult`.
+leaves the batch).  Each working-set problem is first given to the active-set Newton method (:func:`_ws_pdas`),
+which usually solves it exactly in 1--4 linear solves.  It returns a :class:`LassoResult`.
 
 Papers: Massias, Gramfort & Salmon 2018 (Celer); Fercoq, Gramfort & Salmon 2015, Ndiaye et al. 2017 (gap-safe
 screening); O'Donoghue & Candès 2015 (adaptive restart); Osborne, Presnell & Turlach 2000, Lee et al. 2007
-(the support Newton step).
+(the support Newton step); Hintermüller, Ito & Kunisch 2002, Fan, Jiao & Lu 2014 (the primal-dual active set
+method).
 
 The shared argument checks and the objective come from :mod:`course_lib.sparse.kernels`.
 """
@@ -18,6 +20,7 @@ import math
 import warnings
 from typing import NamedTuple
 
+import numpy as np
 import torch
 
 from course_lib.core.device import get_device
@@ -39,14 +42,15 @@ class LassoResult(NamedTuple):
     """What :func:`lasso` returns (per signal; one signal gives 0-d entries).
 
     ``x`` the codes, (n_atoms,) or (n_atoms, batch); ``gap`` a certified bound on $F(x) - F^\\star$;
-    ``n_iter`` proximal-gradient steps used; ``n_rounds`` working-set rounds used; ``converged``
-    whether ``gap`` <= ``tol`` $\\|y\\|^2$."""
+    ``n_iter`` proximal-gradient (FISTA) steps used; ``n_rounds`` working-set rounds used; ``converged``
+    whether ``gap`` <= ``tol`` $\\|y\\|^2$; ``n_newton`` linear solves of the active-set Newton method."""
 
     x: torch.Tensor
     gap: torch.Tensor
     n_iter: torch.Tensor
     n_rounds: torch.Tensor
     converged: torch.Tensor
+    n_newton: torch.Tensor
 
 
 def power_method(A, n_iter: int = 30) -> torch.Tensor:
@@ -136,6 +140,32 @@ def _ws_newton(Gw, cw, xw, bw, thr):
     return torch.where(ok[:, None], xs, xw), ok
 
 
+def _ws_pdas(Gw, cw, xw, bw, thr, max_newton: int = 6):
+    r"""The primal-dual active set method (a semismooth Newton method: Hintermüller, Ito & Kunisch 2002; for the
+    Lasso, Fan, Jiao & Lu 2014) on the working-set problem, for every signal at once.  With the dual variable
+    $\lambda = c - Gx$ and $u_j = G_{jj}x_j + \lambda_j$ (what one coordinate-descent step would threshold),
+    guess the support $A = \{|u_j| > \tau_j\}$ and signs $s = \mathrm{sign}(u)$, solve
+    $G_{AA}x_A = c_A - \beta s_A$ (batched Cholesky, the rest of the matrix replaced by the identity), and repeat.
+    When the answer keeps the signs $s$ and no other atom violates $|\lambda_j| \le \tau_j$, it is the exact
+    solution of the working-set problem.  Near the solution each step fixes the support of the next one, so it
+    takes 1--4 solves on the working sets of :func:`lasso`; far from it, it may cycle, and ``max_newton`` solves
+    bound it.  Returns (x, accepted, solves): ``x`` is the input where not accepted."""
+    dg = torch.diagonal(Gw, dim1=-2, dim2=-1)
+    eye = torch.eye(Gw.shape[-1], dtype=Gw.dtype, device=Gw.device)
+    lam, x, solves = _c_minus_Gx(Gw, cw, xw), xw, 0
+    while solves < max_newton:
+        solves += 1
+        u = torch.addcmul(lam, dg, x)
+        A, s = u.abs() > thr, torch.sign(u)
+        chol, info = torch.linalg.cholesky_ex(torch.where(A[:, :, None] & A[:, None, :], Gw, eye))
+        x = torch.cholesky_solve(torch.where(A, cw - bw * s, 0.0)[..., None], chol)[..., 0]
+        lam = _c_minus_Gx(Gw, cw, x)
+        ok = (info == 0) & ((torch.sign(x) == s) | ~A).all(1) & ((lam.abs() <= thr * (1 + 1e-9)) | A).all(1)
+        if bool(ok.all()):
+            break
+    return torch.where(ok[:, None], x, xw), ok, solves
+
+
 def _ws_objective_gap(Gw, cw, xw, bw, kept, y2):
     """Primal value and duality gap of the working-set problem ½‖y − D_W x‖² + β‖x‖₁ from Gram quantities."""
     grad = _c_minus_Gx(Gw, cw, xw)  # D_W^T r
@@ -154,6 +184,11 @@ def _ws_fista(Gw, cw, xw, bw, thr, y2, goal, max_iter, *, restart, newton, check
     $(z_k - x_{k+1})^\top(x_{k+1} - x_k) > 0$) and, every ``check`` steps, the support Newton step.  Stops when
     every signal is solved exactly or within ``goal`` (its duality gap).  ``thr`` (B, K) is $\beta$, or
     $+\infty$ for screened atoms (pinned at 0).  Returns (x, steps)."""
+    solves = 0
+    if newton and Gw.ndim == 3:  # first the active-set Newton method: where it is exact, no FISTA is needed
+        xw, solved, solves = _ws_pdas(Gw, cw, xw, bw, thr)
+        if bool(solved.all()):
+            return xw, 0, solves
     L = 1.05 * _power(Gw if Gw.ndim == 3 else Gw[None], 10)  # 5 % above the Rayleigh quotient; a blow-up doubles L
     kept = torch.isfinite(thr).to(Gw.dtype)
     x_start, P_start = xw, _ws_objective_gap(Gw, cw, xw, bw, kept, y2)[0]
@@ -186,7 +221,78 @@ def _ws_fista(Gw, cw, xw, bw, thr, y2, goal, max_iter, *, restart, newton, check
                 age = age.masked_fill(bad[:, None], 0.0)
             elif bool((done | (gap <= goal)).all()):
                 break
-    return xw, k + 1
+    return xw, k + 1, solves
+
+
+def _pdas_one(Gw: np.ndarray, cw: np.ndarray, x: np.ndarray, b: float, max_newton: int = 8):
+    """:func:`_ws_pdas` for one signal in NumPy, solving on the guessed support only.  Returns (x, solves);
+    x is None if the method did not land (it cycled, or $G_{AA}$ was singular)."""
+    dg, lam = Gw.diagonal(), cw - Gw @ x
+    for solves in range(1, max_newton + 1):
+        u = lam + dg * x
+        a = np.flatnonzero(np.abs(u) > b)
+        s = np.sign(u[a])
+        try:
+            xa = np.linalg.solve(Gw[np.ix_(a, a)], cw[a] - b * s)
+        except np.linalg.LinAlgError:  # a singular G_AA (more atoms than rows): the general loop takes over
+            return None, solves
+        x = np.zeros_like(cw)
+        x[a] = xa
+        lam = cw - Gw @ x
+        # the KKT conditions: the signs guessed, and |lambda_j| <= beta (on A it is beta up to rounding)
+        if (xa * s > 0).all() and (np.abs(lam) <= b * (1 + 1e-9)).all():
+            return x, solves
+    return None, max_newton
+
+
+def _gap(RR: float, Ry: float, l1: float, cmax: float, b: float, tiny: float) -> float:
+    r"""The Lasso's duality gap from four numbers: $\|r\|^2$, $r^\top y$, $\|x\|_1$ and $\max_j|d_j^\top r|$.
+    The dual point is the residual scaled into the feasible set, $\theta = s\,r$ with
+    $s = \min(1, \beta/\max_j|d_j^\top r|)$;
+    then gap $= \tfrac12\|r\|^2 + \beta\|x\|_1 - (s\,r^\top y - \tfrac12 s^2\|r\|^2)$."""
+    scale = min(1.0, b / max(cmax, tiny))
+    return 0.5 * RR + b * l1 - (scale * Ry - 0.5 * scale * scale * RR)
+
+
+def _lasso_one(D: np.ndarray, y: np.ndarray, b: float, tol: float, max_iter: int, ws_size: int):
+    r"""One signal on the CPU, in NumPy: the working sets of :func:`lasso`, each solved exactly by the
+    active-set Newton method (:func:`_pdas_one`).  A single solve is a few hundred operations on vectors of a
+    few hundred numbers, so it is bound by the cost of an operation call: ~0.3 µs in NumPy against 1--2 µs for a
+    torch operation (``make bench``: 0.15 ms against 0.47 ms for the same steps in torch, D 100×200).  No
+    screening: the working set already leaves out the atoms far from the constraint.  Returns (x, gap, solves,
+    rounds) once the gap certifies, or (x, None, solves, rounds) for :func:`lasso`'s general loop to finish
+    (the Newton method cycled, a round did not lower the gap, or ``max_iter`` ran out)."""
+    n = D.shape[1]
+    c = D.T @ y
+    d_norm = np.sqrt((D * D).sum(0))
+    y2 = float(y @ y)
+    x, corr, nnz = np.zeros_like(c), c, 0
+    RR, Ry, l1, cmax = y2, y2, 0.0, float(np.abs(c).max())  # at x = 0
+    solves = rounds = 0
+    tiny, last = float(np.finfo(D.dtype).tiny), math.inf
+    while True:
+        gap = _gap(RR, Ry, l1, cmax, b, tiny)
+        if gap <= tol * y2:
+            return x, gap, solves, rounds
+        if solves >= max_iter or gap >= last:  # out of budget, or stuck (a tolerance below rounding level)
+            return x, None, solves, rounds
+        last = gap
+        scale = min(1.0, b / max(cmax, tiny))
+        score = (b - scale * np.abs(corr)) / d_norm  # the distance to the constraint |d_j^T theta| <= beta
+        K = min(n, max(ws_size, 2 * nnz))
+        score[x != 0] = -np.inf  # the support first
+        idx = np.argpartition(score, K - 1)[:K] if K < n else np.arange(n)
+        Dw = D[:, idx]
+        xw, k = _pdas_one(Dw.T @ Dw, c[idx], x[idx], b)
+        solves, rounds = solves + k, rounds + 1
+        if xw is None:
+            return x, None, solves, rounds
+        x = np.zeros_like(c)
+        x[idx] = xw
+        R = y - Dw @ xw
+        corr = D.T @ R
+        RR, Ry, l1, cmax = float(R @ R), float(R @ y), float(np.abs(xw).sum()), float(np.abs(corr).max())
+        nnz = int(np.count_nonzero(xw))
 
 
 def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_size: int = 8,
@@ -199,14 +305,19 @@ def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_
     closest to violating $|d_j^\top\theta| \le \beta$, growing the set until the full gap certifies (Celer:
     Massias, Gramfort & Salmon 2018); ``screening`` -- gap-safe rules drop atoms proved zero
     (:func:`lasso_screen`); ``restart`` -- FISTA's momentum restarted adaptively (O'Donoghue & Candès 2015);
-    ``newton`` -- once the signs settle, the exact solution on the support (:func:`_ws_newton`);
+    ``newton`` -- the working-set problems solved exactly by the active-set Newton method (:func:`_ws_pdas`),
+    with restarted FISTA and its support Newton step (:func:`_ws_newton`) where that method cycles;
     ``per_signal`` -- a converged signal leaves the batch; ``gram`` ("auto", True, False) -- gather the
     working-set Grams from $D^\top D$, computed once when $n^2 \le$ batch $\cdot K^2$ (it pays), else from
     the atoms; step sizes from the power method (:func:`power_method`).
 
     ``D`` (m, n_atoms); ``y`` (m,) or (m, batch); ``beta`` > 0, a scalar or one per signal; ``x0`` a start;
-    ``ws_size`` the first working set's size; ``max_iter`` the proximal-gradient steps allowed per signal
-    (a warning names the signals still above the tolerance when it runs out).  Returns a :class:`LassoResult`."""
+    ``ws_size`` the first working set's size; ``max_iter`` the FISTA steps plus Newton solves allowed per signal
+    (a warning names the signals still above the tolerance when it runs out).  Returns a :class:`LassoResult`.
+
+    One signal on the CPU (with ``working_set`` and ``newton``, no ``x0``) takes a lean NumPy path,
+    :func:`_lasso_one`: the same working sets and Newton method, where the cost of calling an operation, not
+    arithmetic, sets the time.  If its Newton method cycles, the general loop goes on from where it stopped."""
     dev = get_device(device) if device is not None else None
     D = _dictionary(D, device=dev)
     y, single = _signals(y, D)
@@ -221,6 +332,17 @@ def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_
         check_bool(flag, name)
     if gram not in ("auto", True, False):
         raise ValueError(f"gram: expected 'auto', True or False, got {gram!r}")
+    solves = rounds = 0
+    if B == 1 and x0 is None and working_set and newton and D.device.type == "cpu":  # one signal: the lean path
+        Dn, yn = D.detach().numpy(), y[:, 0].detach().numpy()
+        x1, g1, solves, rounds = _lasso_one(Dn, yn, float(b[0]), tol, max_iter, ws_size)
+        x1 = torch.from_numpy(x1)
+        if g1 is not None:  # certified: gap <= tol ||y||^2
+            shape = () if single else (1,)
+            g = torch.full(shape, g1, dtype=D.dtype)
+            it, r, ok, nn = (torch.full(shape, v) for v in (0, rounds, True, solves))
+            return LassoResult(x1 if single else x1[:, None], g, it, r, ok, nn)
+        x0 = x1  # it cycled or ran out: the general loop goes on from where it stopped
     Y = y.T.contiguous()  # batch first: (B, m)
     X = torch.zeros(B, n, dtype=D.dtype, device=D.device)
     if x0 is not None:
@@ -229,13 +351,14 @@ def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_
         if x0.shape not in ((n, 1), (n, B)):
             raise ValueError(f"x0: expected shape {(n, B)} or ({n},), got {tuple(x0.shape)}")
         X += x0.T
-    Dt = D.T.contiguous()
-    c, y2, d_norm = Y @ D, (Y * Y).sum(1), D.norm(dim=0)
+    Dt = D.T  # a view: the working sets gather their few rows from it
+    c, y2, d_norm = Y @ D, (Y * Y).sum(1), (D * D).sum(0).sqrt()
     target = tol * y2
     gap = torch.full((B,), math.inf, dtype=D.dtype, device=D.device)
     n_iter = torch.zeros(B, dtype=torch.long, device=D.device)
     n_rounds = torch.zeros(B, dtype=torch.long, device=D.device)
-    steps_used = rounds = 0  # every signal still in the batch has taken part in every round so far
+    n_newton = torch.zeros(B, dtype=torch.long, device=D.device)
+    steps_used, newton_used = 0, solves  # every signal still in the batch has taken part in every round so far
     G = None
     # the signals still in the batch: their rows of every per-signal tensor, and their places `a` in the output
     a, Ya, ca, y2a, ta, ba, Xa = torch.arange(B, device=D.device), Y, c, y2, target, b, X.clone()
@@ -249,13 +372,14 @@ def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_
         primal, dual = 0.5 * RR + ba * Xa.abs().sum(1), scale * (R * Ya).sum(1) - 0.5 * scale * scale * RR
         g = primal - dual
         done = g <= ta
-        if bool(done.all()) or steps_used >= max_iter:
-            X[a], gap[a], n_iter[a], n_rounds[a] = Xa, g, steps_used, rounds
+        if bool(done.all()) or steps_used + newton_used >= max_iter:
+            X[a], gap[a], n_iter[a], n_rounds[a], n_newton[a] = Xa, g, steps_used, rounds, newton_used
             break
         if per_signal and bool(done.any()):  # the converged signals leave the batch
             out, stay = torch.nonzero(done)[:, 0], torch.nonzero(~done)[:, 0]
             leaving = a[out]
             X[leaving], gap[leaving], n_iter[leaving], n_rounds[leaving] = Xa[out], g[out], steps_used, rounds
+            n_newton[leaving] = newton_used
             a, Ya, ca, y2a, ta, ba, Xa, keep, corr, scale, g, RR, primal, dual = (
                 v.index_select(0, stay) for v in (a, Ya, ca, y2a, ta, ba, Xa, keep, corr, scale, g, RR, primal, dual))
         # 2. screen, and rank the atoms by their distance to the constraint |d_j^T theta| = beta
@@ -278,11 +402,11 @@ def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_
             Gw, cw, xw, kw = G, ca, Xa, keep
         thr = torch.where(kw, bw, math.inf) if screening else bw.expand_as(xw)
         goal = 0.3 * torch.maximum(g, ta)  # the small problem's gap; a converged signal kept in the batch: ~tol
-        xw, steps = _ws_fista(Gw, cw, xw, bw, thr, y2a, goal, max(1, max_iter - steps_used),
+        xw, steps, solves = _ws_fista(Gw, cw, xw, bw, thr, y2a, goal, max(1, max_iter - steps_used - newton_used),
                               restart=restart, newton=newton)
         if not bool(torch.isfinite(xw).all()):
             raise Diverged("beta: the working-set iterations blew up (non-finite codes)")
-        steps_used, rounds = steps_used + steps, rounds + 1
+        steps_used, newton_used, rounds = steps_used + steps, newton_used + solves, rounds + 1
         if working_set:
             Xa = torch.zeros_like(Xa).scatter_(1, idx, xw)
             R = Ya - torch.bmm(xw[:, None, :], Dw)[:, 0]  # the residual, from the working set alone
@@ -302,5 +426,5 @@ def lasso(D, y, beta, *, tol: float = 1e-8, max_iter: int = 10_000, x0=None, ws_
                       RuntimeWarning, stacklevel=2)
     x = X.T.contiguous()
     if single:
-        return LassoResult(x[:, 0], gap[0], n_iter[0], n_rounds[0], converged[0])
-    return LassoResult(x, gap, n_iter, n_rounds, converged)
+        return LassoResult(x[:, 0], gap[0], n_iter[0], n_rounds[0], converged[0], n_newton[0])
+    return LassoResult(x, gap, n_iter, n_rounds, converged, n_newton)

@@ -54,9 +54,14 @@ def _restart_ignored(fista):
     return lambda *args, restart=False, **kwargs: fista(*args, **kwargs)
 
 
-def _newton_sign_flipped(ws_newton):
-    """The support Newton step with the subgradient's sign flipped: G x = c + beta sign(x) (never sign-consistent)."""
-    return lambda Gw, cw, xw, bw, thr: ws_newton(Gw, cw, xw, -bw, thr)
+def _pdas_sign_flipped(ws_pdas):
+    """The active-set Newton method with the subgradient's sign flipped: G x = c + beta s (never sign-consistent)."""
+    return lambda Gw, cw, xw, bw, thr, max_newton=6: ws_pdas(Gw, cw, xw, -bw, thr, max_newton)
+
+
+def _dual_unscaled(gap):
+    """The single-signal duality gap with the residual taken as the dual point unscaled (not dual-feasible)."""
+    return lambda RR, Ry, l1, cmax, b, tiny: 0.5 * RR + b * l1 - (Ry - 0.5 * RR)
 
 
 def _screening_without_ball(lasso_screen):
@@ -87,8 +92,10 @@ MUTANTS = [
            "crippled OMP: picks atoms by correlation with y, never with the residual (= thresholding)"),
     Mutant("fista_restart_ignored", "course_lib.sparse.kernels:fista", _restart_ignored,
            "adaptive restart accepted as a flag but never applied (plain FISTA)"),
-    Mutant("lasso_newton_sign_flipped", "course_lib.sparse.solver:_ws_newton", _newton_sign_flipped,
-           "the Newton step on the support solves G x = c + beta sign(x): the subgradient's sign flipped"),
+    Mutant("lasso_pdas_sign_flipped", "course_lib.sparse.solver:_ws_pdas", _pdas_sign_flipped,
+           "the active-set Newton method solves G x = c + beta s: the subgradient's sign flipped"),
+    Mutant("lasso_one_dual_unscaled", "course_lib.sparse.solver:_gap", _dual_unscaled,
+           "one signal's duality gap with the residual as dual point, not scaled into |d_j^T theta| <= beta"),
     Mutant("screening_without_ball", "course_lib.sparse.solver:lasso_screen", _screening_without_ball,
            "screening drops atoms with |d_j^T theta| < beta, forgetting the sqrt(2 gap) ball around the dual point"),
 ]
