@@ -238,6 +238,24 @@ def test_theorem_conditions_formula():
     assert math.isclose(t["lam"], max(0.75 * beta1 * B * xf**3, 10 * 48 * B**2 * B**4 * xf**3, 4 * 2 * B**4 * xf**2))
 
 
+@pytest.mark.parametrize("block", [1, 7, 40])
+def test_sweep_in_blocks_equals_one_block(monkeypatch, block):
+    """The per-sample part of a sweep runs block by block (kernels.BLOCK samples): any block size gives the same
+    run as one block holding every sample (up to the order of the sums), ADMM and BCD, a batch of betas."""
+    from course_lib.admm import kernels
+
+    X, Y = admm.square_data(40)
+    runs = {}
+    for size in (10_000, block):
+        monkeypatch.setattr(kernels, "BLOCK", size)
+        runs[size] = admm.admm_train(X, Y, [1, 5, 4, 1], [5.0, 20.0], 0.1, 6)
+    one, blocked = runs[10_000], runs[block]
+    for name in ("augmented_lagrangian", "primal_residual", "kkt_residual", "train_mse"):
+        assert torch.allclose(getattr(one, name), getattr(blocked, name), rtol=1e-10, atol=1e-13), name
+    for a, b in zip(one.weights + one.biases, blocked.weights + blocked.biases):
+        assert float((a - b).abs().max()) < 1e-10
+
+
 def test_distributed_equals_single_process():
     X, Y = admm.square_data(40)
     one = admm.admm_train(X, Y, [1, 6, 6, 1], 10.0, 0.1, 8)

@@ -253,18 +253,18 @@ def augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, act, comm=LocalComm()
 
 
 # --------------------------------------------------------------------------- ADMM (Algorithm 1)
-def _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm):
-    """Everything recorded after a sweep, and every sample sum the next sweep's W-updates need,
-    in one exchange between workers (``comm.sum_max``: the sums and the maxima together).
+#: Samples per block of a sweep's per-sample part (forward correction, multipliers, record).  Given the weights,
+#: every column is updated on its own, so a sweep runs block by block: a (B, 32, 4096) float64 block is 1 MB, and
+#: a block's dozen temporaries stay in the cache instead of streaming 10 MB tensors through memory
+#: (n = 40,000) -- and two workers on one machine stop competing for its memory bandwidth.
+BLOCK = 4096
 
-    Reuses the sweep's products: ``Zs[i] = W_{i+1} V~_i`` and ``Ss[i] = sigma(Zs[i])`` (``Zs[i]``
-    for the last layer) are the pre-activations the forward correction just computed with the
-    final W's and V's, so the residuals are ``Ss[i] - Vs[i+1]``.  The next backward estimation
-    uses the same W, V and Lambda, so its sums (``V~V~^T``, ``G V~^T``, the curvature bound) are
-    the ones computed here: ``G_i V~^T`` is exactly ``dL/dW_i - lam W_i``.
-    Returns ``(record, cache)``: ``record`` = (L, ||r||, KKT residual, sum of squared errors of
-    the network's output) per batch entry, all summed over every worker's samples.
-    """
+
+def _block_sums(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, act):
+    """The per-sample part of the record on one block of samples: the packed sample sums (B, k) -- (L's loss and
+    penalty, ||r||^2, ||grad_V L||^2, the network's squared error, then ``G_i V~_i^T``, ``V~_i V~_i^T`` for
+    i >= 1 and ``C``) -- and the T-bounds' maxima (B, l-1).  ``Zs[i] = W_{i+1} V~_i``, ``Ss[i] = sigma(Zs[i])``
+    (``Zs[i]`` for the last layer), computed with the final W's and V's of the sweep."""
     l = len(Ws)
     B = bcol[0].shape[0]
     E = Vs[l] - Y
@@ -297,22 +297,87 @@ def _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm):
     C = (bcol[l - 1] * Vs[l] - Lams[l - 1]) @ Vts[l - 1].transpose(1, 2)
     parts = [torch.stack([loss, pen, r2, gv2, sse], 1)] + [t.reshape(B, -1) for t in Gs + As + [C]]
     # T-bounds of the hidden layers (curvatures of the prox-linear W_i and V_{i-1} steps), maxima over samples
-    mid, half = 0.5 * (act.lo + act.hi), 0.5 * (act.hi - act.lo)
+    mid = 0.5 * (act.lo + act.hi)
     tb = torch.stack([(Vs[i + 1] - Lams[i] / bcol[i] - mid).abs().amax(dim=(1, 2)) for i in range(l - 1)], 1)
-    packed, tb = comm.sum_max(torch.cat(parts, 1), tb)  # the sweep's one exchange between workers
-    sizes = [p.shape[1] for p in parts]
-    out = list(torch.split(packed, sizes, 1))
+    return torch.cat(parts, 1), tb
+
+
+def _finish_record(packed, tb, Ws, lam, act, d):
+    """The record and the next sweep's cache from the sums and maxima over every worker's samples (``d`` the
+    layer widths with the bias row, ``d[i] = d_i + 1``).  Returns ``(record, cache)``: ``record`` = (L, ||r||,
+    KKT residual, sum of squared errors of the network's output) per batch entry."""
+    l, B = len(Ws), packed.shape[0]
+    shapes = [(5,)] + [tuple(W.shape[1:]) for W in Ws] + [(d[i], d[i]) for i in range(1, l)] + \
+        [tuple(Ws[l - 1].shape[1:])]
+    out = list(torch.split(packed, [math.prod(sh) for sh in shapes], 1))
     loss, pen, r2, gv2, sse = out[0].unbind(1)
-    Gs = [t.view(G.shape) for t, G in zip(out[1 : l + 1], Gs)]
-    As = [t.view(A.shape) for t, A in zip(out[l + 1 : 2 * l], As)]
-    C = out[2 * l].view(C.shape)
-    curv = act.s1**2 + act.s2 * (tb + half)
+    Gs = [t.view(B, *sh) for t, sh in zip(out[1 : l + 1], shapes[1 : l + 1])]
+    As = [t.view(B, *sh) for t, sh in zip(out[l + 1 : 2 * l], shapes[l + 1 : 2 * l])]
+    C = out[2 * l].view(B, *shapes[2 * l])
+    curv = act.s1**2 + act.s2 * (tb + 0.5 * (act.hi - act.lo))
     wn2 = torch.stack([((G + lam * W) ** 2).sum(dim=(1, 2)) for G, W in zip(Gs, Ws)], 1)
     L = loss + pen + 0.5 * lam * sum((W * W).sum(dim=(1, 2)) for W in Ws)
     kkt = torch.maximum(wn2.amax(1), torch.maximum(gv2, r2)).sqrt()
     return (L, r2.sqrt(), kkt, sse), {"G": Gs, "A": As, "C": C, "curv": curv}
 
 
+def _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm):
+    """Everything recorded after a sweep, and every sample sum the next sweep's W-updates need,
+    in one exchange between workers (``comm.sum_max``: the sums and the maxima together).
+
+    Reuses the sweep's products: ``Zs[i] = W_{i+1} V~_i`` and ``Ss[i] = sigma(Zs[i])`` (``Zs[i]``
+    for the last layer) are the pre-activations the forward correction just computed with the
+    final W's and V's, so the residuals are ``Ss[i] - Vs[i+1]``.  The next backward estimation
+    uses the same W, V and Lambda, so its sums (``V~V~^T``, ``G V~^T``, the curvature bound) are
+    the ones computed here: ``G_i V~^T`` is exactly ``dL/dW_i - lam W_i``.
+    Returns ``(record, cache)`` as :func:`_finish_record`.
+    """
+    packed, tb = comm.sum_max(*_block_sums(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, act))
+    return _finish_record(packed, tb, Ws, lam, act, [V.shape[1] + 1 for V in Vs])
+
+
+def _sweep_blocks(X, Y, Ws, Vs, Lams, bvec, bcol, mstep, curv, lam, act, comm, *, update: bool):
+    """A sweep's per-sample part, block by block of :data:`BLOCK` samples, and its one exchange.
+
+    ``update``: the forward correction V_1, ..., V_l with the new W's, then the multipliers (Algorithm 1), into
+    fresh tensors (the old state stays intact for a frozen run); else only the record of the state as it is.
+    Returns ``(Vs, Lams, record, cache)``."""
+    l, n, block = len(Ws), X.shape[-1], BLOCK
+    if update:
+        Vs_new = [Vs[0]] + [torch.empty_like(V) for V in Vs[1:]]
+        Lams_new = [torch.empty_like(La) for La in Lams] if mstep is not None else Lams
+    else:
+        Vs_new, Lams_new = Vs, Lams
+    packed = tb = None
+    for a in range(0, n, block):
+        cols = slice(a, min(a + block, n))
+        V = [t[:, :, cols] for t in Vs]
+        La = [t[:, :, cols] for t in Lams]
+        Vts, Zs, Ss = [augment(V[0])], [], []
+        for i in range(l):
+            Zs.append(Ws[i] @ Vts[i])
+            Ss.append(act.f(Zs[i]) if i < l - 1 else Zs[i])
+            if update and i < l - 2:
+                V[i + 1] = update_hidden_V(V[i + 1], Ss[i], La[i], Ws[i + 1], V[i + 2], La[i + 1], bvec[i],
+                                           bvec[i + 1], act, comm, bc=bcol[i + 1] * curv[:, i + 1].view(-1, 1, 1))
+            elif update and i == l - 2:
+                V[i + 1] = update_penultimate_V(Ss[i], La[i], Ws[l - 1], V[l], La[l - 1], bvec[i], bvec[l - 1])
+            elif update:
+                V[l] = (Y[:, cols] + La[l - 1] + bcol[l - 1] * Zs[l - 1]) / (1 + bcol[l - 1])
+            if i < l - 1:
+                Vts.append(augment(V[i + 1]))
+        if update:
+            for i in range(1, l + 1):
+                Vs_new[i][:, :, cols] = V[i]
+            if mstep is not None:  # Lambda_i <- Lambda_i + beta_i r_i  (BCD keeps Lambda = 0)
+                for i in range(l):
+                    La[i] = multiplier_step(La[i], Ss[i] - V[i + 1], mstep[i])
+                    Lams_new[i][:, :, cols] = La[i]
+        p, m = _block_sums(Y[:, cols], Ws, V, Vts, Zs, Ss, La, bcol, act)
+        packed, tb = (p, m) if packed is None else (packed.add_(p), torch.maximum(tb, m))
+    packed, tb = comm.sum_max(packed, tb)  # the sweep's one exchange between workers
+    record, cache = _finish_record(packed, tb, Ws, lam, act, [t.shape[1] + 1 for t in Vs])
+    return Vs_new, Lams_new, record, cache
 def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), progress=False, on_diverge="raise"):
     """``n_iter`` sweeps of Algorithm 1 on a (shard of the) data; sums over samples go through ``comm``
     (:class:`LocalComm` in one process, ``course_lib.admm.parallel.DistComm`` across workers).
@@ -325,6 +390,10 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
     When L blows up, ``on_diverge="raise"`` raises :class:`~course_lib.core.validate.Diverged`;
     ``"flag"`` freezes the entry at its last finite state (its series read inf from then on) and
     returns a ``diverged`` (B,) bool series too.
+
+    A sweep: the backward estimation of W_l, ..., W_1 from the last record's sample sums, then the per-sample
+    part (forward correction, multipliers, the record's sums) block by block of :data:`BLOCK` samples
+    (:func:`_sweep_blocks`), and one exchange.
     """
     l = len(Ws)
     Ws = [W.clone() for W in Ws]
@@ -335,62 +404,48 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
         mstep = [b * multipliers.to(b).view(-1, 1, 1) for b in bcol]
     else:
         mstep = bcol if multipliers else None
-    Xt = augment(X.unsqueeze(0))
-    Vs, Vts, Zs, Ss = [X.expand(Bn, -1, -1)], [Xt.expand(Bn, -1, -1)], [], []
+    Vs = [X.expand(Bn, -1, -1)]
     for i, W in enumerate(Ws):  # V^0 from a forward pass, Lambda^0 = 0
-        Z = W @ Vts[-1]
-        S = act.f(Z) if i < l - 1 else Z
-        Zs.append(Z)
-        Ss.append(S)
-        Vs.append(S)
-        if i < l - 1:
-            Vts.append(augment(S))
+        Z = W @ augment(Vs[-1])
+        Vs.append(act.f(Z) if i < l - 1 else Z)
     Lams = [torch.zeros_like(V) for V in Vs[1:]]
+    Xt = augment(X.unsqueeze(0))
     A1 = comm.sum(Xt @ Xt.transpose(1, 2))  # (1, d0+1, d0+1), the same for every sweep
     n_total = comm.sum(torch.tensor([float(X.shape[1])], dtype=X.dtype, device=X.device))
     denom = n_total * Y.shape[0]
     hist = {k: [] for k in ("L", "res", "kkt", "mse")}
 
-    def record():
-        (L, res, kkt, sse), cache = _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm)
+    def keep(record):
+        L, res, kkt, sse = record
         hist["L"].append(L)
         hist["res"].append(res)
         hist["kkt"].append(kkt)
         hist["mse"].append(sse / denom)
-        return L, cache
+        return L
 
-    L0, cache = record()
-    L0 = DIVERGE_AT * (1 + L0.abs())
+    def sweep(update, curv=None):
+        return _sweep_blocks(X, Y, Ws, Vs, Lams, bvec, bcol, mstep, curv, lam, act, comm, update=update)
+
+    _, _, record, cache = sweep(False)
+    L0 = DIVERGE_AT * (1 + keep(record).abs())
     dead = torch.zeros(Bn, dtype=torch.bool, device=X.device)
     dead_at = torch.full((Bn,), n_iter + 1, dtype=torch.long)
     frozen = None
     for k in progress_bar(range(n_iter), progress, "ADMM"):
-        prev = [list(t) for t in (Ws, Vs, Vts, Zs, Ss, Lams)]
+        prev = [list(t) for t in (Ws, Vs, Lams)]
         # backward estimation: W_l, then W_{l-1}, ..., W_1, from the sums of the last record
         G, A, curv = cache["G"], [A1] + cache["A"], cache["curv"]
         Ws[l - 1] = solve_last_W(A[l - 1], cache["C"], bcol[l - 1], lam)
         for i in range(l - 2, -1, -1):
             Ws[i] = _solve_hidden_W(Ws[i], A[i], G[i], bcol[i] * curv[:, i].view(-1, 1, 1), lam)
-        # forward correction: V_1, ..., V_l (P_i = sigma(W_i V~_{i-1}) is kept for the residual)
-        for i in range(l - 1):
-            Zs[i] = Ws[i] @ Vts[i]
-            Ss[i] = act.f(Zs[i])
-            if i < l - 2:
-                Vs[i + 1] = update_hidden_V(Vs[i + 1], Ss[i], Lams[i], Ws[i + 1], Vs[i + 2], Lams[i + 1], bvec[i],
-                                             bvec[i + 1], act, comm, bc=bcol[i + 1] * curv[:, i + 1].view(-1, 1, 1),
-                                             Vt=Vts[i + 1])
-            else:
-                Vs[i + 1] = update_penultimate_V(Ss[i], Lams[i], Ws[l - 1], Vs[l], Lams[l - 1], bvec[i], bvec[l - 1])
-            Vts[i + 1] = augment(Vs[i + 1])
-        Zs[l - 1] = Ss[l - 1] = Ws[l - 1] @ Vts[l - 1]
-        Vs[l] = (Y + Lams[l - 1] + bcol[l - 1] * Zs[l - 1]) / (1 + bcol[l - 1])
-        # multiplier update: Lambda_i <- Lambda_i + beta_i r_i  (BCD keeps Lambda = 0)
-        if mstep is not None:
-            for i in range(l):
-                Lams[i] = multiplier_step(Lams[i], Ss[i] - Vs[i + 1], mstep[i])
-        if frozen is not None:  # entries that diverged earlier keep their frozen state
-            _freeze(dead, frozen, (Ws, Vs, Vts, Zs, Ss, Lams))
-        L, cache = record()
+        if frozen is not None:  # entries that diverged earlier keep their frozen weights
+            _freeze(dead, frozen, (Ws,))
+        # forward correction V_1, ..., V_l and the multipliers, block by block, then the record
+        Vs, Lams, record, cache = sweep(True, curv)
+        if frozen is not None:  # ... and their frozen V's and multipliers: record that state again
+            _freeze(dead, frozen, (Ws, Vs, Lams))
+            _, _, record, cache = sweep(False)
+        L = keep(record)
         bad = ((~torch.isfinite(L)) | (L.abs() > L0)) & ~dead
         if bool(bad.any()):
             if on_diverge != "flag":
@@ -401,10 +456,11 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
                 )
             dead, frozen = dead | bad, prev  # prev holds the frozen state of the earlier dead entries too
             dead_at[bad.cpu()] = k + 1
-            _freeze(dead, frozen, (Ws, Vs, Vts, Zs, Ss, Lams))
+            _freeze(dead, frozen, (Ws, Vs, Lams))
             for series in hist.values():
                 series.pop()
-            L, cache = record()
+            _, _, record, cache = sweep(False)
+            keep(record)
     out = {
         "augmented_lagrangian": torch.stack(hist["L"]),
         "primal_residual": torch.stack(hist["res"]),
