@@ -556,3 +556,52 @@ def test_prediction_and_stepped_hints():
     for ex in (admm.exercise_last_layer_update(), admm.exercise_multiplier_update(), pred):
         assert len(ex.hints) >= 2 and ex.hints[0].rstrip().endswith("?")  # a question first, then the idea
         assert not any("torch" in h or "linalg" in h for h in ex.hints)  # never the line of code
+
+
+def test_kept_workers_are_reused_replaced_and_stopped():
+    """The first 2-process run starts the workers; the next reuses them (no rendezvous) with the same result; a
+    killed worker is noticed and replaced; another world size replaces the pool; shutdown stops every worker."""
+    from course_lib.admm import parallel
+
+    X, Y = admm.square_data(40)
+    parallel.shutdown()
+    first = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 3, world_size=2)
+    again = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 3, world_size=2)
+    p1, p2 = first.params["parallel_profile"], again.params["parallel_profile"]
+    assert p1["started_workers"] and not p2["started_workers"] and p2["rendezvous_s"] == 0.0
+    assert torch.equal(first.augmented_lagrangian, again.augmented_lagrangian)
+    procs = list(parallel._POOL.procs)
+    procs[1].kill()
+    procs[1].join()
+    third = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 3, world_size=2)  # a dead worker: a new pool
+    assert third.params["parallel_profile"]["started_workers"] and not procs[0].is_alive()
+    assert torch.equal(first.augmented_lagrangian, third.augmented_lagrangian)
+    three = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 3, world_size=3)
+    assert three.params["parallel_profile"]["started_workers"] and len(parallel._POOL.procs) == 3
+    kept = list(parallel._POOL.procs)
+    parallel.shutdown()
+    assert parallel._POOL is None and not any(p.is_alive() for p in kept)
+
+
+def test_a_worker_dying_mid_run_is_reported_not_waited_for(monkeypatch):
+    """A worker that dies during a run (here: rank 1 exits inside its shard) stops the pool with a clear error
+    instead of leaving the parent waiting on rank 0, which waits in an exchange."""
+    import os
+
+    from course_lib.admm import parallel
+
+    original = parallel.run_shard
+
+    def dies_on_rank_1(*args, **kwargs):
+        import torch.distributed as dist
+
+        if dist.get_rank() == 1:
+            os._exit(3)
+        return original(*args, **kwargs)
+
+    parallel.shutdown()
+    monkeypatch.setattr(parallel, "run_shard", dies_on_rank_1)
+    X, Y = admm.square_data(40)
+    with pytest.raises(RuntimeError, match="worker 1 (died|failed).*3"):
+        admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 3, world_size=2)
+    assert parallel._POOL is None

@@ -444,10 +444,14 @@ def test_two_process_admm_listens_on_loopback_only(monkeypatch, tmp_path):
             json.dump(listening_sockets(os.getpid()), f)
         return original(*args, **kwargs)
 
+    parallel.shutdown()  # the kept workers were forked before the spy: start new ones that carry it
     monkeypatch.setattr(parallel, "run_shard", spy)
     X, Y = admm.square_data(40)
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "pytorch-errorfile-*")))
-    two = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 3, world_size=2, start_method="fork")
+    try:
+        two = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 3, world_size=2, start_method="fork")
+    finally:
+        parallel.shutdown()  # no spying worker outlives the test
     one = admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 3, world_size=1)
     assert torch.allclose(two.augmented_lagrangian, one.augmented_lagrangian, rtol=1e-9, atol=0)
     seen = [tuple(s) for rank in (0, 1) for s in json.loads((tmp_path / f"rank{rank}.json").read_text())]
@@ -464,6 +468,7 @@ def test_a_failed_distributed_run_leaves_no_error_files(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a worker fails on purpose")
 
+    parallel.shutdown()  # new workers, forked with the broken shard runner
     monkeypatch.setattr(parallel, "run_shard", broken)
     X, Y = admm.square_data(20)
     before = set(glob.glob(os.path.join(tempfile.gettempdir(), "pytorch-errorfile-*")))

@@ -254,10 +254,12 @@ def augmented_lagrangian_terms(Ws, Vs, Lams, Y, beta, lam, act, comm=LocalComm()
 
 # --------------------------------------------------------------------------- ADMM (Algorithm 1)
 #: Samples per block of a sweep's per-sample part (forward correction, multipliers, record).  Given the weights,
-#: every column is updated on its own, so a sweep runs block by block: a (B, 32, 4096) float64 block is 1 MB, and
-#: a block's dozen temporaries stay in the cache instead of streaming 10 MB tensors through memory
-#: (n = 40,000) -- and two workers on one machine stop competing for its memory bandwidth.
-BLOCK = 4096
+#: every column is updated on its own, so a sweep runs block by block: a (B, 32, 1024) float64 block is 256 kB, so
+#: a block's dozen temporaries stay in a core's 1 MB cache instead of streaming 10 MB tensors (n = 40,000) through
+#: memory, and they are small enough for the allocator to reuse rather than map and unmap.  Measured on the 2-core
+#: machine at n = 40,000 (make bench's race, 3 repeats, twice): 2-process speed-up 1.83-1.90x with 1,024, 1.71-1.84x
+#: with 2,048, 1.68-1.72x with 4,096; the one-process time is the same for all three.
+BLOCK = 1024
 
 
 def _block_sums(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, act):
@@ -336,16 +338,19 @@ def _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm):
     return _finish_record(packed, tb, Ws, lam, act, [V.shape[1] + 1 for V in Vs])
 
 
-def _sweep_blocks(X, Y, Ws, Vs, Lams, bvec, bcol, mstep, curv, lam, act, comm, *, update: bool):
+def _sweep_blocks(X, Y, Ws, Vs, Lams, bvec, bcol, mstep, curv, lam, act, comm, *, update: bool, into=None):
     """A sweep's per-sample part, block by block of :data:`BLOCK` samples, and its one exchange.
 
     ``update``: the forward correction V_1, ..., V_l with the new W's, then the multipliers (Algorithm 1), into
-    fresh tensors (the old state stays intact for a frozen run); else only the record of the state as it is.
-    Returns ``(Vs, Lams, record, cache)``."""
+    other tensors than the state's (``into`` = (V_1..V_l, Lambda_1..Lambda_l) of the same shapes, or fresh ones),
+    so the old state stays intact; else only the record of the state as it is.  Returns ``(Vs, Lams, record,
+    cache)``."""
     l, n, block = len(Ws), X.shape[-1], BLOCK
     if update:
-        Vs_new = [Vs[0]] + [torch.empty_like(V) for V in Vs[1:]]
-        Lams_new = [torch.empty_like(La) for La in Lams] if mstep is not None else Lams
+        if into is None:
+            into = [torch.empty_like(t) for t in Vs[1:] + (Lams if mstep is not None else [])]
+        Vs_new = [Vs[0]] + list(into[:l])
+        Lams_new = list(into[l:]) if mstep is not None else Lams
     else:
         Vs_new, Lams_new = Vs, Lams
     packed = tb = None
@@ -423,14 +428,14 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
         hist["mse"].append(sse / denom)
         return L
 
-    def sweep(update, curv=None):
-        return _sweep_blocks(X, Y, Ws, Vs, Lams, bvec, bcol, mstep, curv, lam, act, comm, update=update)
+    def sweep(update, curv=None, into=None):
+        return _sweep_blocks(X, Y, Ws, Vs, Lams, bvec, bcol, mstep, curv, lam, act, comm, update=update, into=into)
 
     _, _, record, cache = sweep(False)
     L0 = DIVERGE_AT * (1 + keep(record).abs())
     dead = torch.zeros(Bn, dtype=torch.bool, device=X.device)
     dead_at = torch.full((Bn,), n_iter + 1, dtype=torch.long)
-    frozen = None
+    frozen, spare = None, None  # spare: the state before last, reused as the next sweep's output (no new memory)
     for k in progress_bar(range(n_iter), progress, "ADMM"):
         prev = [list(t) for t in (Ws, Vs, Lams)]
         # backward estimation: W_l, then W_{l-1}, ..., W_1, from the sums of the last record
@@ -441,7 +446,9 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
         if frozen is not None:  # entries that diverged earlier keep their frozen weights
             _freeze(dead, frozen, (Ws,))
         # forward correction V_1, ..., V_l and the multipliers, block by block, then the record
-        Vs, Lams, record, cache = sweep(True, curv)
+        old = Vs[1:] + (Lams if mstep is not None else [])
+        Vs, Lams, record, cache = sweep(True, curv, spare)
+        spare = old
         if frozen is not None:  # ... and their frozen V's and multipliers: record that state again
             _freeze(dead, frozen, (Ws, Vs, Lams))
             _, _, record, cache = sweep(False)
@@ -454,7 +461,8 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
                     f"{beta[bad].tolist()} (batch entries {bad.nonzero().flatten().tolist()}); "
                     "increase beta or lam, or shrink init_scale"
                 )
-            dead, frozen = dead | bad, prev  # prev holds the frozen state of the earlier dead entries too
+            # prev holds the frozen state of the earlier dead entries too; copied, as its tensors are reused
+            dead, frozen = dead | bad, [[t.clone() for t in part] for part in prev]
             dead_at[bad.cpu()] = k + 1
             _freeze(dead, frozen, (Ws, Vs, Lams))
             for series in hist.values():
