@@ -351,7 +351,9 @@ admm.saturation_figure(st, 30.0, var_y)
 # need only sums over samples of small matrices ($\tilde V\tilde V^\top$, $G\tilde V^\top$) and a few maxima.
 # The workers exchange them once per sweep (one `all_gather` over gloo on 127.0.0.1; for such small packets it
 # is about 4× quicker than gloo's `all_reduce`, and every worker adds the copies in the same order).
-# `make bench` times 2 processes against 1 at $n = 40{,}000$. *Predict first:* will the two-process run equal
+# Because those updates are column-wise, every process (one or many) runs them block by block of 1,024 samples,
+# so a block's temporaries stay in the core's cache; and the workers, started on the first call, are kept for
+# the next one. `make bench` times 2 processes against 1 at $n = 40{,}000$. *Predict first:* will the two-process run equal
 # the one-process run?
 #
 # With $\lambda=10^{-6}$ the ridge and prox-linear systems are ill-conditioned (the hidden features of a
