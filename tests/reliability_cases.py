@@ -348,7 +348,7 @@ def _specs() -> list[Spec]:  # noqa: C901 - one table
         extra={"lr": [("diverge", 1e6, "must")]})
     add(m + "accuracy", lambda: A(cnn_params(), *digits8()))
     add(m + "activation_maximization", lambda: A(lambda x: x.flatten(1).sum(1), (2, 8, 8), 1.0, 0.0, 5, 0.05, 0,
-                                                 0.01, None, torch.float32),
+                                                 0.01, None, torch.float32, None),
         extra={"lr": [("diverge", 1e12, "must")]}, skip=("device",))
     add(m + "receptive_field_mask", lambda: A(3, 8))
     add(m + "filters_in_image", lambda: A(cnn_params(), 0))

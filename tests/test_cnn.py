@@ -120,7 +120,7 @@ def test_train_cnn_diverges_loudly():
 
 def test_activation_maximization_linear_closed_form():
     Wl = torch.randn(3, 7, generator=G)
-    x = cnn.activation_maximization(lambda x: (x * Wl).sum(-1), (3, 7), l2=0.5, steps=300, lr=0.1)
+    x = cnn.activation_maximization(lambda x: (x * Wl).sum(-1), (3, 7), l2=0.5, lr=0.1)  # default: tol 1e-4
     assert torch.allclose(x, Wl / 0.5, rtol=1e-3, atol=1e-3)
 
 
@@ -139,8 +139,10 @@ def test_activation_maximization_tol_converges_or_warns():
 def test_activation_maximization_tv_smooths():
     Wl = torch.randn(2, 6, 6, generator=G)
     phi = lambda x: (x * Wl).sum((-2, -1))  # noqa: E731
-    x0 = cnn.activation_maximization(phi, (2, 6, 6), l2=1.0, steps=200)
-    x1 = cnn.activation_maximization(phi, (2, 6, 6), l2=1.0, tv=0.5, steps=200)
+    x0 = cnn.activation_maximization(phi, (2, 6, 6), l2=1.0, steps=200, tol=None)
+    x1 = cnn.activation_maximization(phi, (2, 6, 6), l2=1.0, tv=0.5, steps=200, tol=None)
+    with pytest.raises(ValueError, match="tol"):  # a tolerance the TV prior's subgradient can never meet
+        cnn.activation_maximization(phi, (2, 6, 6), l2=1.0, tv=0.5)
     assert float(cnn.total_variation(x1).sum()) < float(cnn.total_variation(x0).sum())
 
 
@@ -149,10 +151,10 @@ def test_activation_maximization_per_input_tv_equals_separate_runs():
     Wl = torch.randn(4, 6, 6, generator=G, dtype=torch.float64)
     phi = lambda x: (x * Wl).sum((-2, -1)) + (x**2 * Wl).sum((-2, -1)) * 0.1  # noqa: E731
     tv = torch.tensor([0.0, 0.0, 0.4, 0.4], dtype=torch.float64)
-    joint = cnn.activation_maximization(phi, (4, 6, 6), l2=1.0, tv=tv, steps=80, init_scale=0.0,
-                                        dtype=torch.float64)
-    plain = cnn.activation_maximization(phi, (4, 6, 6), l2=1.0, tv=0.0, steps=80, init_scale=0.0, dtype=torch.float64)
-    smooth = cnn.activation_maximization(phi, (4, 6, 6), l2=1.0, tv=0.4, steps=80, init_scale=0.0, dtype=torch.float64)
+    kw = dict(steps=80, init_scale=0.0, dtype=torch.float64, tol=None)
+    joint = cnn.activation_maximization(phi, (4, 6, 6), l2=1.0, tv=tv, **kw)
+    plain = cnn.activation_maximization(phi, (4, 6, 6), l2=1.0, tv=0.0, **kw)
+    smooth = cnn.activation_maximization(phi, (4, 6, 6), l2=1.0, tv=0.4, **kw)
     assert torch.allclose(joint[:2], plain[:2], atol=1e-12) and torch.allclose(joint[2:], smooth[2:], atol=1e-12)
     assert_rejects(cnn.activation_maximization, "tv", phi, (4, 6, 6), tv=torch.tensor([0.1, -0.1, 0.0, 0.0]))
     assert_rejects(cnn.activation_maximization, "tv", phi, (4, 6, 6), tv=torch.zeros(3))
@@ -281,7 +283,7 @@ def test_receptive_field_and_placed_filters():
     assert torch.equal(placed[:, 2:7, 2:7], p["W1"][1]) and float(placed[:, ~rf].abs().sum()) == 0.0
     # a linear conv unit with the L2 prior is maximised by its filter, placed at the centre
     x = cnn.activation_maximization(cnn.conv1_unit_phi(p, model=1, pre_activation=True), (8, 8, 8), l2=1.0,
-                                    steps=300, lr=0.05, init_scale=0.0)
+                                    lr=0.05, init_scale=0.0)
     assert torch.allclose(x, placed, atol=1e-3)
     assert_rejects(cnn.filters_in_image, "model", p, model=2)
 

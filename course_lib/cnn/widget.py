@@ -294,7 +294,7 @@ def build_cnn_widget(
     C1 = params["W1"].shape[1]
     if act_max is None:
         act_max = activation_maximization(
-            conv1_unit_phi(params), (C1, IMAGE, IMAGE), l2=1.0, tv=0.05, steps=150, lr=0.05
+            conv1_unit_phi(params), (C1, IMAGE, IMAGE), l2=1.0, tv=0.05, steps=150, lr=0.05, tol=None
         )
     if dictionaries is None or lams is None:
         lams = torch.tensor([0.3, 1.0])
