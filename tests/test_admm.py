@@ -605,3 +605,28 @@ def test_a_worker_dying_mid_run_is_reported_not_waited_for(monkeypatch):
     with pytest.raises(RuntimeError, match="worker 1 (died|failed).*3"):
         admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 3, world_size=2)
     assert parallel._POOL is None
+
+
+def test_a_worker_dying_in_the_rendezvous_is_reported_not_waited_for(monkeypatch):
+    """Rank 1 dies while joining the process group: the pool must say so at once (before, the parent blocked
+    writing a 640 kB task into rank 0's full pipe while rank 0 waited in the rendezvous, for gloo's 30 minutes)."""
+    import os
+    import time
+
+    from course_lib.admm import parallel
+
+    join = parallel.dist.init_process_group
+
+    def dies_on_rank_1(*args, rank, **kwargs):
+        if rank == 1:
+            os._exit(5)
+        return join(*args, rank=rank, **kwargs)
+
+    parallel.shutdown()
+    monkeypatch.setattr(parallel.dist, "init_process_group", dies_on_rank_1)
+    monkeypatch.setattr(parallel._Pool.__init__, "__defaults__", (30.0,))  # rank 0's rendezvous: 30 s at most
+    X, Y = admm.square_data(40_000)
+    t0 = time.perf_counter()
+    with pytest.raises(RuntimeError, match="worker 1 (died|failed).*5"):
+        admm.admm_train(X, Y, [1, 4, 4, 1], 10.0, 0.1, 2, world_size=2)
+    assert time.perf_counter() - t0 < 20 and parallel._POOL is None

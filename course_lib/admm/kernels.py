@@ -435,7 +435,9 @@ def admm_core(X, Y, Ws, beta, lam, n_iter, act, multipliers, comm=LocalComm(), p
     L0 = DIVERGE_AT * (1 + keep(record).abs())
     dead = torch.zeros(Bn, dtype=torch.bool, device=X.device)
     dead_at = torch.full((Bn,), n_iter + 1, dtype=torch.long)
-    frozen, spare = None, None  # spare: the state before last, reused as the next sweep's output (no new memory)
+    # spare: the state before last, reused as the next sweep's output (no new memory, except in flag mode once an
+    # entry has diverged: each sweep then freezes into new tensors and records twice)
+    frozen, spare = None, None
     for k in progress_bar(range(n_iter), progress, "ADMM"):
         prev = [list(t) for t in (Ws, Vs, Lams)]
         # backward estimation: W_l, then W_{l-1}, ..., W_1, from the sums of the last record

@@ -126,15 +126,19 @@ def run_shard(X, Y, Ws, beta, lam, n_iter, act_name, multipliers, comm=None):
     return admm_core(X, Y, Ws, beta, lam, n_iter, ACTIVATIONS[act_name], multipliers, comm or DistComm())
 
 
-def _exit_with_parent():
+def _exit_with_parent(parent_pid: int):
     """Linux: have the kernel kill this worker when its parent dies (``PR_SET_PDEATHSIG``), so a killed notebook
-    kernel leaves no worker behind.  Elsewhere the closed pipe ends the worker at its next task."""
+    kernel leaves no worker behind (and exit at once if the parent is already gone).  Elsewhere the closed pipe
+    ends the worker at its next task.  (The signal follows the *thread* that started the worker, so the pool
+    asks for it only when started from the main thread.)"""
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
 
         with contextlib.suppress(Exception):
             ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent_pid:
+            os._exit(0)
 
 
 def _pin(rank: int, world_size: int):
@@ -157,18 +161,21 @@ def _unpack(data: bytes):
     return torch.load(io.BytesIO(data), weights_only=True)  # tensors, numbers and strings only: nothing executes
 
 
-def _pool_worker(rank, world_size, store_path, ifname, conn):
-    """A worker of the pool: join the process group once, then run one task after another until told to stop
-    (``None``) or the parent's end of the pipe closes.  Rank 0 sends back the run's series, weights and profile."""
+def _pool_worker(rank, world_size, store_path, ifname, conn, parent_pid):
+    """A worker of the pool: join the process group once and say so (``ready``), then run one task after another
+    until told to stop (``None``) or the parent's end of the pipe closes.  Rank 0 sends back the run's series,
+    weights and profile."""
     t_start = time.perf_counter()
-    _exit_with_parent()
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     torch.set_num_threads(1)  # one thread per worker: the workers are the parallelism
     _pin(rank, world_size)
     os.environ["GLOO_SOCKET_IFNAME"] = ifname  # gloo's pair sockets on the loopback interface only
-    # a FileStore: the rendezvous is a file in the caller's private temporary directory, not a TCP server
-    dist.init_process_group("gloo", init_method=f"file://{store_path}", rank=rank, world_size=world_size)
-    rendezvous = time.perf_counter() - t_start
     try:
+        # a FileStore: the rendezvous is a file in the caller's private temporary directory, not a TCP server
+        dist.init_process_group("gloo", init_method=f"file://{store_path}", rank=rank, world_size=world_size)
+        rendezvous = time.perf_counter() - t_start
+        conn.send_bytes(_pack({"kind": "ready", "result": None}))
         while True:
             try:
                 data = conn.recv_bytes()
@@ -202,33 +209,41 @@ def _pool_worker(rank, world_size, store_path, ifname, conn):
 class _Pool:
     """``world_size`` local workers started once (``start_method``) and kept for later runs: a run then costs
     no process start, no rendezvous and no cold process (measured on the 2-core machine: a fresh worker's sweeps
-    were ~7 % slower than a warm one's).  Tasks and results travel as ``torch.save`` bytes over pipes."""
+    were ~7 % slower than a warm one's).  Tasks and results travel as ``torch.save`` bytes over pipes.  The pool
+    is usable only once every worker has joined the process group and said ``ready`` (a worker that dies before
+    that is reported, instead of leaving the others in the rendezvous and the parent writing to a full pipe)."""
 
-    def __init__(self, world_size: int, method: str):
+    def __init__(self, world_size: int, method: str, start_timeout: float = 300.0):
         ctx = mp.get_context(method)
         self.key, self.conns, self.procs = (world_size, method), [], []
         self._tmp = tempfile.TemporaryDirectory(prefix="course-admm-")  # mode 0700: private to this user
         store = os.path.join(self._tmp.name, "rendezvous")
+        parent = os.getpid() if threading.current_thread() is threading.main_thread() else None
         for rank in range(world_size):
             mine, theirs = ctx.Pipe()
-            proc = ctx.Process(target=_pool_worker, args=(rank, world_size, store, loopback_interface(), theirs),
+            proc = ctx.Process(target=_pool_worker,
+                               args=(rank, world_size, store, loopback_interface(), theirs, parent),
                                daemon=True, name=f"course-admm-rank{rank}")
             proc.start()
             theirs.close()
             self.conns.append(mine)
             self.procs.append(proc)
+        try:
+            self._collect("ready", start_timeout)
+        except BaseException:
+            self.close(timeout=0.0)
+            raise
 
-    def alive(self) -> bool:
-        return all(p.is_alive() for p in self.procs)
-
-    def run(self, task: dict) -> dict:
-        """Send ``task`` to every worker and return rank 0's result; a worker that fails or dies stops the pool."""
-        payload = _pack(task)
-        for conn in self.conns:
-            conn.send_bytes(payload)
-        waiting, result = dict(enumerate(self.conns)), None
+    def _collect(self, kind: str, timeout: float | None = None) -> dict:
+        """Every worker's reply of ``kind`` (rank -> result); a failed or dead worker, or ``timeout`` seconds
+        without all replies, raises ``RuntimeError``."""
+        waiting, replies = dict(enumerate(self.conns)), {}
+        deadline = None if timeout is None else time.monotonic() + timeout
         while waiting:
-            ready = set(mp_connection.wait(list(waiting.values()) + [p.sentinel for p in self.procs]))
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready = set(mp_connection.wait(list(waiting.values()) + [p.sentinel for p in self.procs], left))
+            if not ready:
+                raise RuntimeError(f"data-parallel workers {sorted(waiting)} did not answer within {timeout:g} s")
             for rank, conn in list(waiting.items()):
                 if conn in ready:
                     try:
@@ -236,21 +251,38 @@ class _Pool:
                     except EOFError:
                         self.procs[rank].join(1.0)
                         reply = {"kind": "failed", "result": f"exited with code {self.procs[rank].exitcode}"}
-                    if reply["kind"] != "done":
+                    if reply["kind"] != kind:
                         raise RuntimeError(f"data-parallel worker {rank} failed: {reply['result']}")
-                    result = reply["result"] if rank == 0 else result
+                    replies[rank] = reply["result"]
                     del waiting[rank]
             for rank, proc in enumerate(self.procs):
                 if rank in waiting and proc.sentinel in ready and not waiting[rank].poll():
                     proc.join(1.0)  # reap it, for its exit code
                     raise RuntimeError(f"data-parallel worker {rank} died (exit code {proc.exitcode})")
-        return result
+        return replies
+
+    def alive(self) -> bool:
+        return all(p.is_alive() for p in self.procs)
+
+    def run(self, task: dict) -> dict:
+        """Send ``task`` to every worker and return rank 0's result; a worker that fails or dies stops the pool.
+        (Every worker is in its receive loop, so the sends cannot block on a full pipe; a dead one's pipe
+        raises.)"""
+        payload = _pack(task)
+        for rank, conn in enumerate(self.conns):
+            try:
+                conn.send_bytes(payload)
+            except OSError as err:
+                raise RuntimeError(f"data-parallel worker {rank} is gone ({err})") from err
+        return self._collect("done")[0]
 
     def close(self, timeout: float = 5.0):
-        """Ask the workers to stop, wait up to ``timeout`` seconds, then kill any left (one stuck in an exchange)."""
-        for conn in self.conns:
-            with contextlib.suppress(OSError, ValueError):
-                conn.send_bytes(_pack(None))
+        """Ask the workers to stop, wait up to ``timeout`` seconds, then kill any left (one stuck in an exchange).
+        ``timeout=0`` kills them without asking (nothing is written to a pipe that may be full)."""
+        if timeout > 0:
+            for conn in self.conns:
+                with contextlib.suppress(OSError, ValueError):
+                    conn.send_bytes(_pack(None))
         deadline = time.monotonic() + timeout
         for proc in self.procs:
             proc.join(max(0.0, deadline - time.monotonic()))
