@@ -266,7 +266,9 @@ def _block_sums(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, act):
     """The per-sample part of the record on one block of samples: the packed sample sums (B, k) -- (L's loss and
     penalty, ||r||^2, ||grad_V L||^2, the network's squared error, then ``G_i V~_i^T``, ``V~_i V~_i^T`` for
     i >= 1 and ``C``) -- and the T-bounds' maxima (B, l-1).  ``Zs[i] = W_{i+1} V~_i``, ``Ss[i] = sigma(Zs[i])``
-    (``Zs[i]`` for the last layer), computed with the final W's and V's of the sweep."""
+    (``Zs[i]`` for the last layer), computed with the final W's and V's of the sweep.  The next sweep's backward
+    estimation uses the same W, V and Lambda, so its sums (``V~V~^T``, ``G V~^T``, the curvature bound) are the
+    ones computed here: ``G_i V~^T`` is exactly ``dL/dW_i - lam W_i``."""
     l = len(Ws)
     B = bcol[0].shape[0]
     E = Vs[l] - Y
@@ -321,21 +323,6 @@ def _finish_record(packed, tb, Ws, lam, act, d):
     L = loss + pen + 0.5 * lam * sum((W * W).sum(dim=(1, 2)) for W in Ws)
     kkt = torch.maximum(wn2.amax(1), torch.maximum(gv2, r2)).sqrt()
     return (L, r2.sqrt(), kkt, sse), {"G": Gs, "A": As, "C": C, "curv": curv}
-
-
-def _record_terms(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, lam, act, comm):
-    """Everything recorded after a sweep, and every sample sum the next sweep's W-updates need,
-    in one exchange between workers (``comm.sum_max``: the sums and the maxima together).
-
-    Reuses the sweep's products: ``Zs[i] = W_{i+1} V~_i`` and ``Ss[i] = sigma(Zs[i])`` (``Zs[i]``
-    for the last layer) are the pre-activations the forward correction just computed with the
-    final W's and V's, so the residuals are ``Ss[i] - Vs[i+1]``.  The next backward estimation
-    uses the same W, V and Lambda, so its sums (``V~V~^T``, ``G V~^T``, the curvature bound) are
-    the ones computed here: ``G_i V~^T`` is exactly ``dL/dW_i - lam W_i``.
-    Returns ``(record, cache)`` as :func:`_finish_record`.
-    """
-    packed, tb = comm.sum_max(*_block_sums(Y, Ws, Vs, Vts, Zs, Ss, Lams, bcol, act))
-    return _finish_record(packed, tb, Ws, lam, act, [V.shape[1] + 1 for V in Vs])
 
 
 def _sweep_blocks(X, Y, Ws, Vs, Lams, bvec, bcol, mstep, curv, lam, act, comm, *, update: bool, into=None):
