@@ -130,7 +130,7 @@ def ridge_polynomial_fit(X, y, n_directions: int, degree: int):
     A = torch.cat([torch.ones(X.shape[0], 1, dtype=torch.float64), powers.reshape(X.shape[0], -1)], 1)
     coef = torch.linalg.lstsq(A, y[:, None], driver="gelsd").solution
     fitted = (A @ coef)[:, 0]
-    return fitted, float((y - fitted).norm() / y.norm())
+    return fitted, float(((y - fitted).norm() / y.norm()).detach())
 
 
 # ---------------------------------------------------------------------------------------------- the curse
